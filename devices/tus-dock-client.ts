@@ -1,0 +1,86 @@
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { Upload, type UploadOptions } from 'tus-js-client';
+import { ContentHasher } from '../src/ingest/content-hasher.js';
+
+export interface DockUploadOptions {
+  /** Base URL of the service, e.g. http://127.0.0.1:8080 */
+  baseUrl: string;
+  token: string;
+  path: string;
+  /** Upload-Metadata besides sha256, which is computed here when not given. */
+  metadata: Record<string, string>;
+  /** Bytes per PATCH; default: the whole file in one request (tus resumes from the offset if it is cut). */
+  chunkSize?: number;
+  retryDelays?: number[];
+  onProgress?: (sent: number, total: number) => void;
+  /** Resume an earlier upload instead of creating one. */
+  uploadUrl?: string;
+  /** Called with the upload URL as soon as the server has created it. */
+  onUploadUrl?: (url: string) => void;
+}
+
+export interface Receipt {
+  uploadId: string;
+  mediaId: string | null;
+  state: string;
+  sha256: string | null;
+  verified: boolean;
+  errorCode: string | null;
+}
+
+/** SHA-256 of a file as a dock computes it before upload. */
+export async function sha256OfFile(path: string): Promise<string> {
+  return (await ContentHasher.ofStream(createReadStream(path, { highWaterMark: 1024 * 1024 }), false)).sha256;
+}
+
+/**
+ * How a dock hands a file over: tus upload with the file's hash in the metadata. Resolves with the upload URL
+ * once every byte is accepted; the dock must still wait for a verified receipt before freeing the camera.
+ */
+export async function uploadFile(o: DockUploadOptions): Promise<string> {
+  const size = (await stat(o.path)).size;
+  const metadata = { ...o.metadata, sha256: o.metadata.sha256 ?? (await sha256OfFile(o.path)) };
+  return new Promise((resolve, reject) => {
+    const options: UploadOptions = {
+      endpoint: `${o.baseUrl}/api/v1/uploads`,
+      uploadUrl: o.uploadUrl ?? null,
+      uploadSize: size,
+      metadata,
+      headers: { Authorization: `Bearer ${o.token}` },
+      chunkSize: o.chunkSize ?? Number.POSITIVE_INFINITY,
+      retryDelays: o.retryDelays ?? [0, 1000, 3000, 5000],
+      storeFingerprintForResuming: false,
+      removeFingerprintOnSuccess: true,
+      onProgress: o.onProgress,
+      onError: reject,
+      onSuccess: () => resolve(upload.url!),
+    };
+    const upload = new Upload(createReadStream(o.path), options);
+    if (o.onUploadUrl) {
+      const notify = o.onUploadUrl;
+      options.onAfterResponse = () => {
+        if (upload.url) notify(upload.url);
+      };
+    }
+    upload.start();
+  });
+}
+
+export async function getReceipt(baseUrl: string, token: string, uploadUrl: string): Promise<Receipt> {
+  const id = uploadUrl.split('/').pop();
+  const res = await fetch(`${baseUrl}/api/v1/uploads/${id}/receipt`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok) throw new Error(`receipt ${id}: HTTP ${res.status} ${await res.text()}`);
+  return (await res.json()) as Receipt;
+}
+
+/** Polls the receipt until the file is verified or rejected (or the time runs out). */
+export async function waitForReceipt(baseUrl: string, token: string, uploadUrl: string, timeoutMs = 60_000): Promise<Receipt> {
+  const deadline = Date.now() + timeoutMs;
+  let receipt = await getReceipt(baseUrl, token, uploadUrl);
+  while (!receipt.verified && receipt.state !== 'rejected' && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    receipt = await getReceipt(baseUrl, token, uploadUrl);
+  }
+  return receipt;
+}

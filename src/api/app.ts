@@ -1,0 +1,60 @@
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import { Errors, isEvmError } from '../errors.js';
+import type { Services } from '../runtime/services.js';
+import { authPlugin } from './plugins/auth.js';
+import { devicesPlugin } from './plugins/devices.js';
+import { healthPlugin } from './plugins/health.js';
+import { mediaPlugin } from './plugins/media.js';
+import { metricsPlugin } from './plugins/metrics.js';
+import { uploadsPlugin } from './plugins/uploads.js';
+import { errorBody, errorSchema } from './schemas.js';
+
+/** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
+export async function buildApp(services: Services): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: services.log as FastifyBaseLogger,
+    // Uploads can be slow on a dock's uplink; tus resumes, but don't cut healthy transfers.
+    requestTimeout: 0,
+    bodyLimit: 1024 * 1024,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
+  });
+
+  app.addSchema(errorSchema);
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Evidence media API',
+        version: '1',
+        description: 'Body-worn camera and interrogation-room footage: ingest, verification, custody. Errors are {code, message} with stable codes.',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (isEvmError(err)) return reply.code(err.statusCode).send(errorBody(err));
+    if ((err as { validation?: unknown }).validation) {
+      return reply.code(400).send(errorBody(new Errors.VALIDATION(err.message)));
+    }
+    const status = (err as { statusCode?: number }).statusCode;
+    if (status && status >= 400 && status < 500) {
+      return reply.code(status).send({ code: `EVM_HTTP_${status}`, message: err.message });
+    }
+    req.log.error({ err }, 'unhandled error');
+    return reply.code(500).send(errorBody(new Errors.INTERNAL(req.id)));
+  });
+  app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(new Errors.NOT_FOUND(`route ${req.method} ${req.url}`))));
+
+  await app.register(authPlugin, { services });
+  await app.register(healthPlugin, { services });
+  await app.register(metricsPlugin, { services });
+  await app.register(devicesPlugin, { services });
+  await app.register(uploadsPlugin, { services });
+  await app.register(mediaPlugin, { services });
+  return app;
+}

@@ -1,0 +1,59 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import type { IncomingMessage } from 'node:http';
+import { DevicesRepository } from '../../db/repositories/devices-repository.js';
+import { Errors } from '../../errors.js';
+import type { Services } from '../../runtime/services.js';
+import type { Principal } from '../auth/principal.js';
+import { bearerToken, hashToken, safeEqual } from '../auth/tokens.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyInstance {
+    requireAdmin: (req: FastifyRequest) => Promise<void>;
+    requireDevice: (req: FastifyRequest) => Promise<void>;
+    requireAny: (req: FastifyRequest) => Promise<void>;
+  }
+}
+
+// The tus server sees only the raw Node request; this carries the authenticated caller across to it.
+const principals = new WeakMap<IncomingMessage, Principal>();
+export function principalOfRaw(req: IncomingMessage): Principal | undefined {
+  return principals.get(req);
+}
+
+/** Resolves the bearer token to the admin or a device on every request; route guards then demand a kind. */
+export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Services }) => {
+  const { adminToken, db } = opts.services;
+  const devices = new DevicesRepository(db);
+  app.decorateRequest('principal', null);
+
+  app.addHook('onRequest', async (req) => {
+    const token = bearerToken(req.headers.authorization);
+    if (!token) return;
+    if (safeEqual(token, adminToken)) {
+      req.principal = { kind: 'admin' };
+    } else {
+      const device = await devices.findByTokenHash(hashToken(token));
+      if (device) {
+        req.principal = { kind: 'device', device };
+        void devices.touch(device.id).catch(() => undefined);
+      }
+    }
+    if (req.principal) principals.set(req.raw, req.principal);
+  });
+
+  app.decorate('requireAny', async (req: FastifyRequest) => {
+    if (!req.principal) throw new Errors.UNAUTHENTICATED();
+  });
+  app.decorate('requireAdmin', async (req: FastifyRequest) => {
+    if (!req.principal) throw new Errors.UNAUTHENTICATED();
+    if (req.principal.kind !== 'admin') throw new Errors.FORBIDDEN('admin only');
+  });
+  app.decorate('requireDevice', async (req: FastifyRequest) => {
+    if (!req.principal) throw new Errors.UNAUTHENTICATED();
+    if (req.principal.kind !== 'device') throw new Errors.FORBIDDEN('devices only');
+  });
+});

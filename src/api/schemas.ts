@@ -1,0 +1,87 @@
+import { MEDIA_STATES } from '../domain/media-state.js';
+import { CUSTODY_EVENT_TYPES } from '../domain/custody-chain.js';
+
+/** JSON Schemas shared by routes and the OpenAPI document. */
+
+export const errorSchema = {
+  $id: 'Error',
+  type: 'object',
+  properties: { code: { type: 'string', example: 'EVM_UNAUTHENTICATED' }, message: { type: 'string' } },
+  required: ['code', 'message'],
+} as const;
+
+export function errorBody(err: { code: string; message: string }) {
+  return { code: err.code, message: err.message };
+}
+
+export const receiptSchema = {
+  type: 'object',
+  properties: {
+    uploadId: { type: 'string' },
+    mediaId: { type: ['string', 'null'], format: 'uuid' },
+    state: { type: 'string', enum: ['uploading', ...MEDIA_STATES] },
+    sha256: { type: ['string', 'null'] },
+    verified: { type: 'boolean', description: 'True only once the original is stored and read back with a matching hash' },
+    offset: { type: 'integer' },
+    sizeBytes: { type: 'integer' },
+    errorCode: { type: ['string', 'null'] },
+  },
+  required: ['uploadId', 'mediaId', 'state', 'sha256', 'verified'],
+} as const;
+
+export const custodyEventSchema = {
+  type: 'object',
+  properties: {
+    seq: { type: 'integer' },
+    at: { type: 'string', format: 'date-time' },
+    type: { type: 'string', enum: [...CUSTODY_EVENT_TYPES] },
+    actor: { type: 'string' },
+    mediaId: { type: ['string', 'null'] },
+    uploadId: { type: ['string', 'null'] },
+    details: { type: 'object', additionalProperties: true },
+    prevHash: { type: 'string' },
+    mediaPrevHash: { type: ['string', 'null'] },
+    hash: { type: 'string' },
+  },
+  required: ['seq', 'at', 'type', 'actor', 'hash', 'prevHash'],
+} as const;
+
+const nullableString = { type: ['string', 'null'] } as const;
+
+export const mediaSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    state: { type: 'string', enum: [...MEDIA_STATES] },
+    sha256: { type: 'string' },
+    sha256Declared: { type: 'string' },
+    sm3: nullableString,
+    sizeBytes: { type: 'integer' },
+    filename: { type: 'string' },
+    deviceSerial: nullableString,
+    officerId: nullableString,
+    recordedAt: nullableString,
+    recordedEnd: nullableString,
+    flags: { type: 'array', items: { type: 'string' } },
+    caseNumber: nullableString,
+    errorCode: nullableString,
+    errorMessage: nullableString,
+    createdAt: { type: 'string' },
+    verifiedAt: nullableString,
+    custody: { type: 'array', items: custodyEventSchema },
+  },
+  required: ['id', 'state', 'sha256', 'sizeBytes', 'deviceSerial', 'officerId', 'recordedAt'],
+} as const;
+
+export const deviceSchema = {
+  type: 'object',
+  properties: {
+    id: { type: 'string', format: 'uuid' },
+    kind: { type: 'string', enum: ['dock', 'camera'] },
+    serial: { type: 'string' },
+    name: { type: 'string' },
+    createdAt: { type: 'string' },
+    lastSeenAt: nullableString,
+  },
+  required: ['id', 'kind', 'serial', 'name'],
+} as const;

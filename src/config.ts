@@ -1,0 +1,85 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+const bytes = z.coerce.number().int().positive();
+const optionalUrl = z.string().url().optional();
+
+/**
+ * Every setting the service reads, with its default. Parsed once at boot; a bad value stops start-up with a
+ * message naming the variable, so a misconfigured deployment never half-starts.
+ */
+const schema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  /** Embedded-default home for PGlite, local objects, tus spool and the private Redis. */
+  DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// URL')
+    .optional(),
+  /** Path to the redis-server binary used for the embedded Redis when REDIS_URL is unset. */
+  REDIS_SERVER_BIN: z.string().default('redis-server'),
+  S3_ENDPOINT: optionalUrl,
+  S3_BUCKET: z.string().min(3).optional(),
+  S3_REGION: z.string().default('us-east-1'),
+  S3_ACCESS_KEY_ID: z.string().optional(),
+  S3_SECRET_ACCESS_KEY: z.string().optional(),
+  S3_FORCE_PATH_STYLE: bool.default(true),
+  /** Parts of at most this size are sent in parallel for multipart uploads. */
+  S3_PART_SIZE_BYTES: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
+  ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  MAX_UPLOAD_BYTES: bytes.default(50 * 1024 ** 3),
+  MAX_METADATA_BYTES: bytes.default(4096),
+  /** Ingest answers 507 rather than fill the store past this much free space. */
+  STORAGE_MIN_FREE_BYTES: z.coerce.number().int().min(0).default(1024 ** 3),
+  /** off: SHA-256 only; declared: SM3 too when the dock declares one; always: SM3 for every original. */
+  SM3_MODE: z.enum(['off', 'declared', 'always']).default('declared'),
+  /** Incomplete uploads are removed this long after creation (tus expiration extension). */
+  UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(7 * 24),
+  /** Start the simulated dock that uploads generated body-cam clips (the embedded demo). */
+  DEMO_DOCK: bool.default(false),
+  VERIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+});
+
+export type Config = z.infer<typeof schema> & {
+  /** Absolute paths derived from DATA_DIR. */
+  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string };
+};
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // Empty strings mean "unset": compose files and shells often export VAR= to clear a value.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  if (c.S3_BUCKET && !c.S3_ENDPOINT) {
+    throw new ConfigError('Invalid configuration:\n  S3_ENDPOINT: required when S3_BUCKET is set');
+  }
+  const data = path.resolve(c.DATA_DIR);
+  return {
+    ...c,
+    paths: {
+      data,
+      pglite: path.join(data, 'pglite'),
+      objects: path.join(data, 'objects'),
+      uploads: path.join(data, 'uploads'),
+      redis: path.join(data, 'redis'),
+    },
+  };
+}

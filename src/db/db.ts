@@ -1,0 +1,16 @@
+/**
+ * The one SQL interface the repositories use, so the same code runs on PostgreSQL (server) and PGlite
+ * (embedded). Parameters are positional ($1, $2 ...) as both engines speak them.
+ */
+export interface Sql {
+  query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
+  /** Runs a script of several statements without parameters (migrations). */
+  exec(script: string): Promise<void>;
+}
+
+export interface Db extends Sql {
+  readonly engine: 'postgres' | 'pglite';
+  /** Runs `fn` in one transaction: commits when it resolves, rolls back when it throws. */
+  transaction<T>(fn: (tx: Sql) => Promise<T>): Promise<T>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,9 @@
+import { m001Foundation } from './001-foundation.js';
+
+export interface Migration {
+  id: string;
+  sql: string;
+}
+
+/** Applied in order, each once, each in its own transaction. Never edit a shipped migration: add a new one. */
+export const MIGRATIONS: Migration[] = [m001Foundation];

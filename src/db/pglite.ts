@@ -1,0 +1,23 @@
+import { PGlite, types } from '@electric-sql/pglite';
+import type { Db } from './db.js';
+
+/** Embedded PostgreSQL (WASM) with its files under `dataDir`: the default when no DATABASE_URL is given. */
+export async function openPglite(dataDir: string): Promise<Db> {
+  const pg = await PGlite.create(dataDir, {
+    // Match the pg driver: bigint as number (all our values stay below 2^53).
+    parsers: { [types.INT8]: (v: string) => Number(v) },
+  });
+  return {
+    engine: 'pglite',
+    query: async (text, params) => (await pg.query(text, params)).rows as never[],
+    exec: async (script) => void (await pg.exec(script)),
+    transaction: (fn) =>
+      pg.transaction((tx) =>
+        fn({
+          query: async (text, params) => (await tx.query(text, params)).rows as never[],
+          exec: async (script) => void (await tx.exec(script)),
+        }),
+      ),
+    close: () => pg.close(),
+  };
+}

@@ -1,0 +1,35 @@
+import pg from 'pg';
+import type { Db, Sql } from './db.js';
+
+// bigint columns (sizes, sequence numbers) arrive as JS numbers: every value we store stays below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+
+export function openPostgres(connectionString: string): Db {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  const query = async <T>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) =>
+    (await client.query(text, params as unknown[])).rows as T[];
+  return {
+    engine: 'postgres',
+    query: (text, params) => query(pool, text, params),
+    exec: async (script) => void (await pool.query(script)),
+    async transaction(fn) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        const tx: Sql = {
+          query: (text, params) => query(client, text, params),
+          exec: async (script) => void (await client.query(script)),
+        };
+        const result = await fn(tx);
+        await client.query('COMMIT');
+        return result;
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    close: () => pool.end(),
+  };
+}

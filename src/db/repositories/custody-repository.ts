@@ -1,0 +1,83 @@
+import { GENESIS_HASH, sealEvent, type CustodyEvent, type CustodyEventInput } from '../../domain/custody-chain.js';
+import type { Db, Sql } from '../db.js';
+
+// Serialises appends so the store-wide chain stays a single line even with many writers.
+const CHAIN_LOCK = 4_711_002;
+
+interface Row {
+  seq: number;
+  media_id: string | null;
+  upload_id: string | null;
+  type: CustodyEvent['type'];
+  actor: string;
+  at: Date;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  media_prev_hash: string | null;
+  hash: string;
+}
+
+const toEvent = (r: Row): CustodyEvent => ({
+  seq: r.seq,
+  mediaId: r.media_id,
+  uploadId: r.upload_id,
+  type: r.type,
+  actor: r.actor,
+  at: r.at.toISOString(),
+  details: r.details,
+  prevHash: r.prev_hash,
+  mediaPrevHash: r.media_prev_hash,
+  hash: r.hash,
+});
+
+export class CustodyRepository {
+  /** `sql` must be a transaction: the event belongs to the same commit as the change it records. */
+  constructor(private readonly sql: Sql) {}
+
+  async append(input: CustodyEventInput): Promise<CustodyEvent> {
+    await this.sql.query('select pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
+    const [head] = await this.sql.query<{ seq: number; hash: string }>('select seq, hash from custody_events order by seq desc limit 1');
+    let mediaPrevHash: string | null = null;
+    if (input.mediaId) {
+      const [m] = await this.sql.query<{ hash: string }>(
+        'select hash from custody_events where media_id = $1 order by seq desc limit 1',
+        [input.mediaId],
+      );
+      mediaPrevHash = m?.hash ?? null;
+    }
+    const event = sealEvent(input, {
+      seq: (head?.seq ?? 0) + 1,
+      at: new Date().toISOString(),
+      prevHash: head?.hash ?? GENESIS_HASH,
+      mediaPrevHash,
+    });
+    await this.sql.query(
+      `insert into custody_events (seq, media_id, upload_id, type, actor, at, details, prev_hash, media_prev_hash, hash)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+      [event.seq, event.mediaId, event.uploadId, event.type, event.actor, event.at, JSON.stringify(event.details), event.prevHash, event.mediaPrevHash, event.hash],
+    );
+    return event;
+  }
+
+  /** A media's events, including those of the uploads that delivered it. */
+  async forMedia(mediaId: string): Promise<CustodyEvent[]> {
+    const rows = await this.sql.query<Row>(
+      `select * from custody_events
+        where media_id = $1 or upload_id in (select id from uploads where media_id = $1)
+        order by seq`,
+      [mediaId],
+    );
+    return rows.map(toEvent);
+  }
+
+  /** Events in seq order after `afterSeq`, for batch verification. */
+  async page(afterSeq: number, limit: number): Promise<CustodyEvent[]> {
+    const rows = await this.sql.query<Row>('select * from custody_events where seq > $1 order by seq limit $2', [afterSeq, limit]);
+    return rows.map(toEvent);
+  }
+}
+
+/** Appends one event in a transaction of its own, for actions that change nothing else (views, downloads). */
+export function appendCustody(db: Db, input: CustodyEventInput): Promise<CustodyEvent> {
+  return db.transaction((tx) => new CustodyRepository(tx).append(input));
+}

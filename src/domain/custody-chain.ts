@@ -1,0 +1,115 @@
+import { createHash } from 'node:crypto';
+import { canonicalize } from 'json-canonicalize';
+
+/**
+ * The custody chain: every event carries the hash of the store-wide event before it (and of the previous event of
+ * the same media), and its own hash covers its content plus those links. Editing, deleting or reordering any past
+ * event changes a hash that a later event has already committed to, so a verifier pinpoints the first broken one.
+ */
+export const GENESIS_HASH = '0'.repeat(64);
+
+export const CUSTODY_EVENT_TYPES = [
+  'upload.started',
+  'upload.terminated',
+  'media.received',
+  'media.stored',
+  'media.verified',
+  'media.rejected',
+  'media.duplicate',
+  'media.viewed',
+  'media.downloaded',
+] as const;
+export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
+
+/** What a caller supplies; the chain fields are filled in by whoever appends. */
+export interface CustodyEventInput {
+  mediaId: string | null;
+  uploadId: string | null;
+  type: CustodyEventType;
+  /** Who did it: `device:<serial>`, `user:<id>`, `admin`, `system:<component>`. */
+  actor: string;
+  details: Record<string, unknown>;
+}
+
+export interface CustodyEvent extends CustodyEventInput {
+  seq: number;
+  /** ISO 8601 UTC with milliseconds. */
+  at: string;
+  prevHash: string;
+  mediaPrevHash: string | null;
+  hash: string;
+}
+
+export type UnsealedEvent = Omit<CustodyEvent, 'hash'>;
+
+/** SHA-256 over the RFC 8785 canonical JSON of every field but the hash itself. */
+export function hashEvent(e: UnsealedEvent): string {
+  const body = {
+    seq: e.seq,
+    at: e.at,
+    mediaId: e.mediaId,
+    uploadId: e.uploadId,
+    type: e.type,
+    actor: e.actor,
+    details: e.details,
+    prevHash: e.prevHash,
+    mediaPrevHash: e.mediaPrevHash,
+  };
+  return createHash('sha256').update(canonicalize(body)).digest('hex');
+}
+
+/** Builds the next event given the current heads of the store-wide chain and of the media's own chain. */
+export function sealEvent(
+  input: CustodyEventInput,
+  link: { seq: number; at: string; prevHash: string; mediaPrevHash: string | null },
+): CustodyEvent {
+  const unsealed: UnsealedEvent = { ...input, ...link };
+  return { ...unsealed, hash: hashEvent(unsealed) };
+}
+
+export interface ChainBreak {
+  seq: number;
+  reason: 'hash-mismatch' | 'prev-link-broken' | 'media-link-broken' | 'sequence-gap';
+  detail: string;
+}
+
+export interface ChainCursor {
+  /** Hash of the last event already verified (GENESIS_HASH before the first). */
+  lastHash: string;
+  lastSeq: number;
+  /** Last verified hash per media id, to check each media's own chain. */
+  mediaHeads: Map<string, string>;
+}
+
+export function newCursor(): ChainCursor {
+  return { lastHash: GENESIS_HASH, lastSeq: 0, mediaHeads: new Map() };
+}
+
+/**
+ * Verifies events in seq order, continuing from `cursor` (so a long chain can be checked in resumable batches).
+ * Returns the first break, or null; the cursor advances past every event that verified.
+ */
+export function verifyEvents(events: Iterable<CustodyEvent>, cursor: ChainCursor): ChainBreak | null {
+  for (const e of events) {
+    if (e.seq !== cursor.lastSeq + 1) {
+      return { seq: e.seq, reason: 'sequence-gap', detail: `expected seq ${cursor.lastSeq + 1}, found ${e.seq}` };
+    }
+    const recomputed = hashEvent(e);
+    if (recomputed !== e.hash) {
+      return { seq: e.seq, reason: 'hash-mismatch', detail: `stored hash ${e.hash} but content hashes to ${recomputed}` };
+    }
+    if (e.prevHash !== cursor.lastHash) {
+      return { seq: e.seq, reason: 'prev-link-broken', detail: `links to ${e.prevHash}, previous event hashes to ${cursor.lastHash}` };
+    }
+    if (e.mediaId) {
+      const head = cursor.mediaHeads.get(e.mediaId) ?? null;
+      if (e.mediaPrevHash !== head) {
+        return { seq: e.seq, reason: 'media-link-broken', detail: `media chain links to ${e.mediaPrevHash}, expected ${head}` };
+      }
+      cursor.mediaHeads.set(e.mediaId, e.hash);
+    }
+    cursor.lastHash = e.hash;
+    cursor.lastSeq = e.seq;
+  }
+  return null;
+}

@@ -1,0 +1,52 @@
+import path from 'node:path';
+import { startDemoDock } from '../devices/simulators/demo-dock.js';
+import { runWorkers } from '../workers/run-workers.js';
+import { buildApp } from './api/app.js';
+import { ConfigError, loadConfig } from './config.js';
+import { boot, createLogger } from './runtime/boot.js';
+
+/**
+ * All-in-one entry point (the embedded default): API and workers in one process; PGlite, local objects and a
+ * private Redis under DATA_DIR unless DATABASE_URL, S3_* or REDIS_URL point at real servers.
+ */
+async function main() {
+  const config = loadConfig();
+  const log = createLogger(config);
+  const { services, shutdown } = await boot(config, log);
+  const app = await buildApp(services);
+  const stopWorkers = await runWorkers(services);
+  const sweep = () => services.finisher.sweep().catch((err) => log.error({ err }, 'upload sweep failed'));
+  await sweep();
+  const sweeper = setInterval(sweep, 60_000);
+  sweeper.unref();
+
+  await app.listen({ host: config.HOST, port: config.PORT });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.PORT;
+  const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
+  process.stdout.write(`\n  Evidence media service ready\n  URL:         ${url}\n  API docs:    ${url}/docs\n  Admin token: ${services.adminToken}\n\n`);
+
+  const stopDemo = config.DEMO_DOCK
+    ? await startDemoDock({ baseUrl: url, adminToken: services.adminToken, dir: path.join(config.paths.data, 'demo-dock'), log, initialClips: 3, intervalMs: 60_000 })
+    : () => undefined;
+
+  let stopping = false;
+  const exit = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info({ signal }, 'shutting down');
+    stopDemo();
+    clearInterval(sweeper);
+    await app.close();
+    await stopWorkers();
+    await shutdown();
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void exit('SIGTERM'));
+  process.once('SIGINT', () => void exit('SIGINT'));
+}
+
+main().catch((err) => {
+  console.error(err instanceof ConfigError ? err.message : err);
+  process.exit(1);
+});

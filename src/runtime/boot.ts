@@ -1,0 +1,67 @@
+import { pino, type Logger } from 'pino';
+import { createObjectStore } from '../../storage/index.js';
+import type { Config } from '../config.js';
+import { openDb } from '../db/open.js';
+import { HashingFileStore } from '../ingest/hashing-file-store.js';
+import { IngestService } from '../ingest/ingest-service.js';
+import { UploadFinisher } from '../ingest/upload-finisher.js';
+import { JobQueues } from '../queue/queues.js';
+import { resolveAdminToken } from './admin-token.js';
+import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
+import { redisConnection } from './redis-connection.js';
+import type { Services } from './services.js';
+
+export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
+  return pino({ level: config.LOG_LEVEL, base: { service: 'evidence-media' } });
+}
+
+export interface Booted {
+  services: Services;
+  /** Releases everything boot opened, in reverse order. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Builds the shared services from configuration: each part is the embedded default unless its variable points at
+ * a real server (DATABASE_URL, REDIS_URL, S3_*).
+ */
+export async function boot(config: Config, log: Logger = createLogger(config)): Promise<Booted> {
+  let embeddedRedis: EmbeddedRedis | null = null;
+  const redis = config.REDIS_URL
+    ? redisConnection({ url: config.REDIS_URL })
+    : redisConnection({ socket: (embeddedRedis = await startEmbeddedRedis(config.paths.redis, config.REDIS_SERVER_BIN, log)).socket });
+
+  const db = await openDb({ databaseUrl: config.DATABASE_URL, pgliteDir: config.paths.pglite });
+  const store = await createObjectStore({
+    localRoot: config.paths.objects,
+    s3: config.S3_BUCKET
+      ? {
+          endpoint: config.S3_ENDPOINT!,
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+          accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
+          secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
+          forcePathStyle: config.S3_FORCE_PATH_STYLE,
+          partSizeBytes: config.S3_PART_SIZE_BYTES,
+        }
+      : undefined,
+  });
+  const queues = new JobQueues(redis);
+  const uploads = new HashingFileStore(
+    { directory: config.paths.uploads, expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000 },
+    (meta) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3)),
+  );
+  const ingest = new IngestService({ db, store, queues, log, minFreeBytes: config.STORAGE_MIN_FREE_BYTES });
+  const finisher = new UploadFinisher({ db, spool: uploads, ingest, log });
+  const adminToken = await resolveAdminToken(config.ADMIN_TOKEN, config.paths.data);
+
+  const services: Services = { config, adminToken, log, db, store, redis, queues, uploads, ingest, finisher };
+  return {
+    services,
+    async shutdown() {
+      await queues.close();
+      await db.close();
+      await embeddedRedis?.stop();
+    },
+  };
+}

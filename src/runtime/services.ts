@@ -1,0 +1,23 @@
+import type { ConnectionOptions } from 'bullmq';
+import type { Logger } from 'pino';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { Config } from '../config.js';
+import type { Db } from '../db/db.js';
+import type { HashingFileStore } from '../ingest/hashing-file-store.js';
+import type { IngestService } from '../ingest/ingest-service.js';
+import type { UploadFinisher } from '../ingest/upload-finisher.js';
+import type { JobQueues } from '../queue/queues.js';
+
+/** Everything the API and the workers share, built once by the runtime (see src/runtime/boot.ts). */
+export interface Services {
+  config: Config;
+  adminToken: string;
+  log: Logger;
+  db: Db;
+  store: ObjectStore;
+  redis: ConnectionOptions;
+  queues: JobQueues;
+  uploads: HashingFileStore;
+  ingest: IngestService;
+  finisher: UploadFinisher;
+}
