@@ -25,6 +25,8 @@ const schema = z.object({
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')
     .optional(),
+  /** Key prefix for the pipeline's queues, so several deployments (or test runs) can share one Redis. */
+  QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'letters, digits, dash or underscore').default('evm'),
   /** Path to the redis-server binary used for the embedded Redis when REDIS_URL is unset. */
   REDIS_SERVER_BIN: z.string().default('redis-server'),
   S3_ENDPOINT: optionalUrl,

@@ -7,6 +7,7 @@ import { WorkerPool } from './worker-pool.js';
 export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promise<() => Promise<void>> {
   const pool = new WorkerPool({
     connection: s.redis,
+    prefix: s.config.QUEUE_PREFIX,
     handlers: handlers(s),
     concurrency: { verify: s.config.VERIFY_CONCURRENCY },
     log: s.log,

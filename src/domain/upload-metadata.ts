@@ -29,6 +29,14 @@ const IDENT = /^[\p{L}\p{N}._\-]{1,64}$/u;
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:?\d{2})$/;
 const CASE_NUMBER = /^[\p{L}\p{N}\-_/()（）〔〕\[\]·.]{1,64}$/u;
 
+/**
+ * Metadata as it may be stored for the record: as sent, except NUL, which no PostgreSQL text can hold, becomes
+ * U+FFFD so the hostile value is still visible.
+ */
+export function storableMetadata(meta: Record<string, string | null | undefined>): Record<string, string> {
+  return Object.fromEntries(Object.entries(meta).map(([k, v]) => [k.replace(/\0/g, '\uFFFD'), (v ?? '').replace(/\0/g, '\uFFFD')]));
+}
+
 /** Validates tus metadata into DeclaredMedia, or names the first field that is wrong. Pure. */
 export function parseUploadMetadata(meta: Record<string, string | null | undefined>): DeclaredMedia | MetadataProblem {
   const get = (k: string) => {
@@ -72,7 +80,7 @@ export function parseUploadMetadata(meta: Record<string, string | null | undefin
     sha256: sha256.toLowerCase(),
     sm3: sm3 ? sm3.toLowerCase() : null,
     filename: safeFilename(rawName),
-    originalFilename: rawName,
+    originalFilename: rawName?.replace(/\0/g, '\uFFFD') ?? null,
     deviceSerial: get('deviceSerial'),
     officerId: get('officerId'),
     recordedAt: times.recordedAt ?? null,

@@ -13,7 +13,7 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 export class JobQueues {
   private readonly queues: Map<JobName, Queue>;
 
-  constructor(connection: ConnectionOptions, private readonly prefix = 'evm') {
+  constructor(connection: ConnectionOptions, prefix: string) {
     this.queues = new Map(JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
   }
 

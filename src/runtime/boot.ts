@@ -46,7 +46,7 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
         }
       : undefined,
   });
-  const queues = new JobQueues(redis);
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX);
   const uploads = new HashingFileStore(
     { directory: config.paths.uploads, expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000 },
     (meta) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3)),

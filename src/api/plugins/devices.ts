@@ -13,7 +13,7 @@ export async function devicesPlugin(app: FastifyInstance, opts: { services: Serv
   app.post<{ Body: { kind: DeviceKind; serial: string; name: string } }>(
     '/api/v1/devices',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         summary: 'Register a dock station or camera; returns its token once',
         tags: ['devices'],
@@ -49,7 +49,7 @@ export async function devicesPlugin(app: FastifyInstance, opts: { services: Serv
   app.get(
     '/api/v1/devices',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         summary: 'List registered devices with when each was last seen',
         tags: ['devices'],

@@ -29,7 +29,7 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
   app.get<{ Params: { id: string } }>(
     '/api/v1/media/:id',
     {
-      preHandler: app.requireAny,
+      onRequest: app.requireAny,
       schema: {
         summary: 'One media item with its custody chain',
         tags: ['media'],
@@ -47,7 +47,7 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
   app.get<{ Querystring: { state?: MediaState; limit: number; offset: number } }>(
     '/api/v1/media',
     {
-      preHandler: app.requireAdmin,
+      onRequest: app.requireAdmin,
       schema: {
         summary: 'List media, newest first',
         tags: ['media'],
@@ -69,7 +69,7 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
   app.get<{ Params: { id: string } }>(
     '/api/v1/media/:id/original',
     {
-      preHandler: app.requireAny,
+      onRequest: app.requireAny,
       schema: {
         summary: 'Stream the original, byte-exact (HTTP Range supported). Recorded in the custody chain.',
         tags: ['media'],

@@ -3,7 +3,7 @@ import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { isProblem, parseUploadMetadata } from '../../domain/upload-metadata.js';
+import { isProblem, parseUploadMetadata, storableMetadata } from '../../domain/upload-metadata.js';
 import { isAcknowledged } from '../../domain/media-state.js';
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository } from '../../db/repositories/media-repository.js';
@@ -79,7 +79,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
           id: upload.id,
           deviceId: principal.device.id,
           sizeBytes: upload.size!,
-          metadata: Object.fromEntries(Object.entries(upload.metadata ?? {}).map(([k, v]) => [k, v ?? ''])),
+          metadata: storableMetadata(upload.metadata ?? {}),
         });
         await new CustodyRepository(tx).append({
           mediaId: null,
@@ -108,8 +108,9 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
         return tusError(new Errors.UPLOAD_TOO_LARGE('(declared)', config.MAX_UPLOAD_BYTES));
       }
       if (isEvmError(err)) return tusError(err);
-      if (!('status_code' in err)) log.error({ err }, 'upload failed');
-      return undefined;
+      if ('status_code' in err) return undefined; // tus protocol errors keep tus's own answer
+      log.error({ err }, 'upload request failed');
+      return tusError(new Errors.INTERNAL('(see log)'));
     },
   });
 
@@ -145,7 +146,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
   app.get<{ Params: { uploadId: string } }>(
     `${UPLOADS_PATH}/:uploadId/receipt`,
     {
-      preHandler: app.requireAny,
+      onRequest: app.requireAny,
       schema: {
         summary: 'Receipt for an upload: verified means the dock may free the camera',
         tags: ['uploads'],

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { Redis } from 'ioredis';
+import { buildApp } from '../../src/api/app.js';
+import { loadConfig } from '../../src/config.js';
+import { boot, createLogger, type Booted } from '../../src/runtime/boot.js';
+import type { Services } from '../../src/runtime/services.js';
+import { runWorkers } from '../../workers/run-workers.js';
+import { createTempDatabase, type TempDatabase } from './postgres.js';
+import { startS3Server } from './s3-server.js';
+
+export const TEST_REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+export interface HarnessOptions {
+  db?: 'pglite' | 'postgres';
+  store?: 'local' | 's3';
+  /** Start the pipeline workers with the API (default true). */
+  workers?: boolean;
+  env?: Record<string, string>;
+}
+
+export interface Harness {
+  baseUrl: string;
+  adminToken: string;
+  services: Services;
+  dataDir: string;
+  registerDevice(kind?: 'dock' | 'camera', serial?: string): Promise<{ id: string; token: string; serial: string }>;
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  /** Stops API and workers and boots them again on the same data, database and port: a server restart. */
+  restart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The real service for integration tests: real Redis (own queue prefix), real PostgreSQL (own database) or PGlite,
+ * local disk or a real S3-protocol server, listening on a port chosen at run time on 127.0.0.1.
+ */
+export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'evm-test-'));
+  const tempDb: TempDatabase | null = o.db === 'postgres' ? await createTempDatabase() : null;
+  const s3 = o.store === 's3' ? await startS3Server() : null;
+  const prefix = `t${randomBytes(5).toString('hex')}`;
+  const env: Record<string, string> = {
+    DATA_DIR: dataDir,
+    REDIS_URL: TEST_REDIS_URL,
+    QUEUE_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ADMIN_TOKEN: `admin-${randomBytes(12).toString('hex')}`,
+    STORAGE_MIN_FREE_BYTES: '0',
+    ...(tempDb ? { DATABASE_URL: tempDb.url } : {}),
+    ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey } : {}),
+    ...o.env,
+  };
+  const config = loadConfig(env);
+  const log = createLogger(config);
+
+  let booted: Booted;
+  let app: FastifyInstance;
+  let stopWorkersFn: (() => Promise<void>) | null = null;
+  let port = 0;
+
+  const up = async () => {
+    booted = await boot(config, log);
+    app = await buildApp(booted.services);
+    await app.listen({ host: '127.0.0.1', port });
+    port = (app.server.address() as { port: number }).port;
+    if (o.workers !== false) stopWorkersFn = await runWorkers(booted.services, 1_000);
+  };
+  const down = async () => {
+    await stopWorkersFn?.();
+    stopWorkersFn = null;
+    await app.close();
+    await booted.shutdown();
+  };
+  await up();
+
+  const h: Harness = {
+    get baseUrl() {
+      return `http://127.0.0.1:${port}`;
+    },
+    adminToken: env.ADMIN_TOKEN!,
+    get services() {
+      return booted.services;
+    },
+    dataDir,
+    async registerDevice(kind = 'dock', serial = `DOCK-${randomBytes(4).toString('hex')}`) {
+      const res = await fetch(`${h.baseUrl}/api/v1/devices`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${h.adminToken}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ kind, serial, name: `test ${serial}` }),
+      });
+      if (res.status !== 201) throw new Error(`register device: ${res.status} ${await res.text()}`);
+      return { ...((await res.json()) as { id: string; token: string }), serial };
+    },
+    async startWorkers() {
+      if (!stopWorkersFn) stopWorkersFn = await runWorkers(booted.services, 1_000);
+    },
+    async stopWorkers() {
+      await stopWorkersFn?.();
+      stopWorkersFn = null;
+    },
+    async restart() {
+      await down();
+      await up();
+    },
+    async stop() {
+      await down();
+      const redis = new Redis(TEST_REDIS_URL);
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length) await redis.del(...keys);
+      redis.disconnect();
+      await s3?.stop();
+      await tempDb?.drop();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return h;
+}
