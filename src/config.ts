@@ -49,6 +49,8 @@ const schema = z.object({
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(7 * 24),
   /** Start the simulated dock that uploads generated body-cam clips (the embedded demo). */
   DEMO_DOCK: bool.default(false),
+  /** Run the pipeline workers inside the API process (the embedded default); false when worker replicas run apart. */
+  WORKERS_IN_PROCESS: bool.default(true),
   VERIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
 });
 

@@ -14,7 +14,7 @@ async function main() {
   const log = createLogger(config);
   const { services, shutdown } = await boot(config, log);
   const app = await buildApp(services);
-  const stopWorkers = await runWorkers(services);
+  const stopWorkers = config.WORKERS_IN_PROCESS ? await runWorkers(services) : async () => undefined;
   const sweep = () => services.finisher.sweep().catch((err) => log.error({ err }, 'upload sweep failed'));
   await sweep();
   const sweeper = setInterval(sweep, 60_000);

@@ -63,7 +63,17 @@ export function sealEvent(
   input: CustodyEventInput,
   link: { seq: number; at: string; prevHash: string; mediaPrevHash: string | null },
 ): CustodyEvent {
-  const unsealed: UnsealedEvent = { ...input, ...link };
+  const unsealed: UnsealedEvent = {
+    mediaId: input.mediaId,
+    uploadId: input.uploadId,
+    type: input.type,
+    actor: input.actor,
+    details: input.details,
+    seq: link.seq,
+    at: link.at,
+    prevHash: link.prevHash,
+    mediaPrevHash: link.mediaPrevHash,
+  };
   return { ...unsealed, hash: hashEvent(unsealed) };
 }
 

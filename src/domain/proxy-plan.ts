@@ -97,7 +97,8 @@ function browserPlayable(p: ProbeResult & { video: NonNullable<ProbeResult['vide
   if (!v.pixFmt || !BROWSER_PIX_FMTS.has(v.pixFmt)) return { ok: false, why: `pixel format ${v.pixFmt ?? 'unknown'} is not 4:2:0 8-bit` };
   if (v.profile && !BROWSER_H264_PROFILES.has(v.profile)) return { ok: false, why: `H.264 profile ${v.profile} is not browser-decodable` };
   if (p.audio && p.audio.codec !== 'aac') return { ok: false, why: `audio codec ${p.audio.codec} is not AAC` };
-  return { ok: true, why: `H.264 ${v.profile ?? ''}${p.audio ? '/AAC' : ' (no audio)'} in MP4/MOV is browser-playable`.replace('  ', ' ') };
+  const what = [`H.264${v.profile ? ` ${v.profile}` : ''}`, p.audio ? 'AAC' : null].filter(Boolean).join('/');
+  return { ok: true, why: `${what}${p.audio ? '' : ' (no audio)'} in MP4/MOV is browser-playable` };
 }
 
 /** `-n`: never overwrite; `file:` so a name like "-x" or "http:..." is only ever a local path. */

@@ -60,7 +60,8 @@ export function patchUpload(url: string, token: string, file: string, offset: nu
     req.on('error', (err) => (cut ? resolve({ status: 0, offset: null, cut }) : reject(err)));
     const source = createReadStream(file, { start: offset, end: end - 1, highWaterMark: 64 * 1024 });
     let sent = 0;
-    source.on('data', (chunk) => {
+    source.on('data', (data) => {
+      const chunk = data as Buffer;
       if (cutAfter !== undefined && sent + chunk.length >= cutAfter) {
         req.write(chunk.subarray(0, Math.max(0, cutAfter - sent)));
         cut = true;

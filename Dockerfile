@@ -1,0 +1,12 @@
+# One image for both roles: `node dist/src/main.js` (API, plus workers unless scaled out) and
+# `node dist/workers/main.js` (worker replicas).
+FROM node:20-bookworm-slim
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY . .
+RUN npm run build && npm prune --omit=dev
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080
+EXPOSE 8080
+CMD ["node", "dist/src/main.js"]

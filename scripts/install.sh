@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what the service needs on a fresh Debian machine: system packages (ffmpeg, redis-server) where missing,
+# npm dependencies from the lockfile, and the compiled build. Safe to run again; it skips what is already there.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
+command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
+command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+for extra in "$@"; do
+  case "$extra" in
+    --with-*) pkg="${extra#--with-}"; dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
+  esac
+done
+if [ ${#need[@]} -gt 0 ]; then
+  echo "==> installing system packages: ${need[*]}"
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
+fi
+
+# npm ci only when the lockfile changed since the last install: it wipes node_modules every time.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "==> installing npm dependencies"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+echo "==> building"
+npm run --silent build
