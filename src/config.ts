@@ -52,11 +52,22 @@ const schema = z.object({
   /** Run the pipeline workers inside the API process (the embedded default); false when worker replicas run apart. */
   WORKERS_IN_PROCESS: bool.default(true),
   VERIFY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  PROBE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** Transcodes use both cores each (libx264 threads): one at a time per replica is the efficient default. */
+  PROXY_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  THUMBNAILS_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** A job whose worker stops renewing its lock this long (killed, hung) is handed to another worker. */
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  /** Burn the recorded wall-clock time into review proxies (forces a transcode; never touches the original). */
+  PROXY_BURN_CLOCK: bool.default(false),
+  /** Offset of the wall clock shown in proxies from UTC, in minutes (China Standard Time: 480). */
+  CLOCK_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(480),
+  SPRITE_INTERVAL_SEC: z.coerce.number().positive().default(10),
 });
 
 export type Config = z.infer<typeof schema> & {
   /** Absolute paths derived from DATA_DIR. */
-  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string };
+  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string; scratch: string };
 };
 
 export class ConfigError extends Error {
@@ -84,6 +95,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       objects: path.join(data, 'objects'),
       uploads: path.join(data, 'uploads'),
       redis: path.join(data, 'redis'),
+      scratch: path.join(data, 'scratch'),
     },
   };
 }

@@ -1,10 +1,18 @@
 import { buildRegistry, type HandlerMap } from '../src/queue/registry.js';
 import type { Services } from '../src/runtime/services.js';
+import type { PipelineDeps } from './lib/pipeline-deps.js';
+import { probeHandler } from './probe.js';
+import { proxyHandler } from './proxy.js';
+import { thumbnailsHandler } from './thumbnails.js';
 import { verifyHandler } from './verify.js';
 
 /** Every job handler, keyed by job name; start-up fails if one is missing or doubled. */
 export function handlers(s: Services): HandlerMap {
+  const deps: PipelineDeps = { db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config, scratch: s.config.paths.scratch };
   return buildRegistry([
-    ['verify', verifyHandler({ db: s.db, store: s.store, queues: s.queues, log: s.log, sm3Mode: s.config.SM3_MODE }) as never],
+    ['verify', verifyHandler({ ...deps, sm3Mode: s.config.SM3_MODE }) as never],
+    ['probe', probeHandler(deps) as never],
+    ['proxy', proxyHandler(deps) as never],
+    ['thumbnails', thumbnailsHandler(deps) as never],
   ]);
 }

@@ -1,15 +1,24 @@
-import { reconcile } from '../src/queue/reconciler.js';
+import { mkdir } from 'node:fs/promises';
+import { killAllChildren } from '../src/media/ffmpeg-process.js';
+import { reconcile } from './reconciler.js';
 import type { Services } from '../src/runtime/services.js';
 import { handlers } from './handlers.js';
 import { WorkerPool } from './worker-pool.js';
 
 /** Starts the pipeline workers plus the periodic reconciler; returns a stopper. Used by both entry points. */
 export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promise<() => Promise<void>> {
+  await mkdir(s.config.paths.scratch, { recursive: true });
   const pool = new WorkerPool({
     connection: s.redis,
     prefix: s.config.QUEUE_PREFIX,
     handlers: handlers(s),
-    concurrency: { verify: s.config.VERIFY_CONCURRENCY },
+    concurrency: {
+      verify: s.config.VERIFY_CONCURRENCY,
+      probe: s.config.PROBE_CONCURRENCY,
+      proxy: s.config.PROXY_CONCURRENCY,
+      thumbnails: s.config.THUMBNAILS_CONCURRENCY,
+    },
+    lockDurationMs: s.config.JOB_LOCK_MS,
     log: s.log,
   });
   const tick = () => reconcile(s).catch((err) => s.log.error({ err }, 'reconcile failed'));
@@ -18,6 +27,9 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
   timer.unref();
   return async () => {
     clearInterval(timer);
-    await pool.close();
+    // Running jobs are abandoned, not awaited: a transcode can take minutes, and PostgreSQL plus the job lock make
+    // sure another worker finishes it. Their ffmpeg processes go with us.
+    await pool.close(true);
+    killAllChildren();
   };
 }

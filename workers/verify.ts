@@ -9,6 +9,7 @@ import { ContentHasher } from '../src/ingest/content-hasher.js';
 import type { JobQueues } from '../src/queue/queues.js';
 import type { JobHandler } from '../src/queue/registry.js';
 import type { Config } from '../src/config.js';
+import { advance } from './lib/advance.js';
 
 export interface VerifyDeps {
   db: Db;
@@ -68,6 +69,7 @@ export function verifyHandler(deps: VerifyDeps): JobHandler<'verify'> {
       return 'verified' as const;
     });
     deps.log.info({ mediaId, outcome, sha256: got.sha256 }, 'verify finished');
+    if (outcome === 'verified') await advance(deps, mediaId);
     return { outcome };
   };
 }

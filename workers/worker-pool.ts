@@ -8,6 +8,8 @@ export interface WorkerPoolOptions {
   prefix?: string;
   handlers: HandlerMap;
   concurrency: Partial<Record<JobName, number>>;
+  /** Lock renewal period; a worker that stops renewing (killed) loses the job to another after about this long. */
+  lockDurationMs?: number;
   log: Logger;
 }
 
@@ -21,6 +23,8 @@ export class WorkerPool {
         connection: o.connection,
         prefix: o.prefix ?? 'evm',
         concurrency: o.concurrency[name] ?? 1,
+        lockDuration: o.lockDurationMs ?? 30_000,
+        stalledInterval: o.lockDurationMs ?? 30_000,
       });
       worker.on('failed', (job, err) =>
         o.log.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
@@ -30,7 +34,8 @@ export class WorkerPool {
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.close()));
+  /** `force`: do not wait for running jobs; they are picked up again once their lock expires. */
+  async close(force = false): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.close(force)));
   }
 }

@@ -9,7 +9,7 @@ import { healthPlugin } from './plugins/health.js';
 import { mediaPlugin } from './plugins/media.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { uploadsPlugin } from './plugins/uploads.js';
-import { errorBody, errorSchema } from './schemas.js';
+import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
 export async function buildApp(services: Services): Promise<FastifyInstance> {
@@ -22,6 +22,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   });
 
   app.addSchema(errorSchema);
+  app.addSchema(derivativeSchema);
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',

@@ -68,6 +68,14 @@ export const mediaSchema = {
     errorMessage: nullableString,
     createdAt: { type: 'string' },
     verifiedAt: nullableString,
+    durationSec: { type: ['number', 'null'] },
+    probe: { type: ['object', 'null'], additionalProperties: true },
+    processing: {
+      type: ['object', 'null'],
+      description: 'The pipeline stage under way and its percent, while the media is not yet ready',
+      properties: { stage: { type: 'string' }, status: { type: 'string' }, progress: { type: 'number' } },
+    },
+    derivatives: { type: 'array', items: { $ref: 'Derivative#' } },
     custody: { type: 'array', items: custodyEventSchema },
   },
   required: ['id', 'state', 'sha256', 'sizeBytes', 'deviceSerial', 'officerId', 'recordedAt'],
@@ -84,4 +92,22 @@ export const deviceSchema = {
     lastSeenAt: nullableString,
   },
   required: ['id', 'kind', 'serial', 'name'],
+} as const;
+
+export const derivativeSchema = {
+  $id: 'Derivative',
+  type: 'object',
+  properties: {
+    id: { type: 'string' },
+    mediaId: { type: 'string' },
+    kind: { type: 'string', enum: ['proxy', 'poster', 'sprite'] },
+    contentType: { type: 'string' },
+    sha256: { type: 'string' },
+    sizeBytes: { type: 'integer' },
+    parentSha256: { type: 'string', description: 'SHA-256 of the original it was made from' },
+    operation: { type: 'object', additionalProperties: true, description: 'tool versions and the exact arguments' },
+    details: { type: 'object', additionalProperties: true },
+    createdAt: { type: 'string' },
+  },
+  required: ['kind', 'sha256', 'parentSha256', 'operation'],
 } as const;

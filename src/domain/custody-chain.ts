@@ -16,6 +16,8 @@ export const CUSTODY_EVENT_TYPES = [
   'media.verified',
   'media.rejected',
   'media.duplicate',
+  'media.failed',
+  'derivative.created',
   'media.viewed',
   'media.downloaded',
 ] as const;

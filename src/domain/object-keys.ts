@@ -6,3 +6,13 @@ export function originalKey(sha256: string): string {
   if (!/^[0-9a-f]{64}$/.test(sha256)) throw new Error(`not a lowercase hex SHA-256: ${sha256}`);
   return `originals/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 }
+
+export const DERIVATIVE_KINDS = ['proxy', 'poster', 'sprite'] as const;
+export type DerivativeKind = (typeof DERIVATIVE_KINDS)[number];
+
+const EXT: Record<DerivativeKind, string> = { proxy: 'mp4', poster: 'webp', sprite: 'webp' };
+
+/** One key per (original, kind): a re-run handler overwrites its own output instead of adding a second one. */
+export function derivativeKey(parentSha256: string, kind: DerivativeKind): string {
+  return `derivatives/${parentSha256.slice(0, 2)}/${parentSha256}/${kind}.${EXT[kind]}`;
+}

@@ -1,13 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import rangeParser from 'range-parser';
 import type { ObjectStore } from '../../../storage/object-store.js';
-import { MEDIA_STATES, type MediaState } from '../../domain/media-state.js';
+import { isPending, MEDIA_STATES, type MediaState } from '../../domain/media-state.js';
+import { DERIVATIVE_KINDS } from '../../domain/object-keys.js';
+import { DerivativesRepository, type Derivative } from '../../db/repositories/derivatives-repository.js';
+import { JOB_NAMES, jobId } from '../../queue/jobs.js';
+import type { JobQueues } from '../../queue/queues.js';
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf, type Principal } from '../auth/principal.js';
-import { errorSchema, mediaSchema } from '../schemas.js';
+import { derivativeSchema, errorSchema, mediaSchema } from '../schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 
@@ -17,7 +21,7 @@ function canSee(p: Principal, m: Media): boolean {
 }
 
 export async function mediaPlugin(app: FastifyInstance, opts: { services: Services }) {
-  const { db, store } = opts.services;
+  const { db, store, queues } = opts.services;
   const media = new MediaRepository(db);
 
   async function load(req: FastifyRequest<{ Params: { id: string } }>): Promise<Media> {
@@ -40,9 +44,59 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
     },
     async (req) => {
       const m = await load(req);
-      return { ...m, custody: await new CustodyRepository(db).forMedia(m.id) };
+      const [custody, derivatives, processing] = await Promise.all([
+        new CustodyRepository(db).forMedia(m.id),
+        new DerivativesRepository(db).forMedia(m.id),
+        isPending(m.state) ? currentJob(queues, m.id) : null,
+      ]);
+      return { ...m, processing, derivatives: derivatives.map(publicDerivative), custody };
     },
   );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/media/:id/derivatives',
+    {
+      onRequest: app.requireAny,
+      schema: {
+        summary: 'Review derivatives (proxy, poster, sprite) with their provenance: parent hash, own hash, tools, exact ffmpeg arguments',
+        tags: ['media'],
+        security: [{ bearer: [] }],
+        params: idParams,
+        response: { 200: { type: 'array', items: derivativeSchema }, 401: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const m = await load(req);
+      return (await new DerivativesRepository(db).forMedia(m.id)).map(publicDerivative);
+    },
+  );
+
+  for (const kind of DERIVATIVE_KINDS) {
+    app.get<{ Params: { id: string } }>(
+      `/api/v1/media/:id/${kind}`,
+      {
+        onRequest: app.requireAny,
+        schema: {
+          summary: kind === 'proxy' ? 'Stream the review proxy (H.264/AAC MP4, HTTP Range). Recorded in the custody chain.' : `The ${kind} image (WebP)`,
+          tags: ['media'],
+          security: [{ bearer: [] }],
+          params: idParams,
+          response: { 401: errorSchema, 404: errorSchema, 416: errorSchema },
+        },
+      },
+      async (req, reply) => {
+        const m = await load(req);
+        const d = await new DerivativesRepository(db).find(m.id, kind);
+        if (!d) throw new Errors.NOT_FOUND(`${kind} of media ${m.id} (state ${m.state})`);
+        // A player fetches many ranges while seeking; the view is recorded once, on its opening request.
+        const range = req.headers.range;
+        if (kind === 'proxy' && (!range || /^bytes=0-/.test(range))) {
+          await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'media.viewed', actor: actorOf(req.principal!), details: { derivative: 'proxy', sha256: d.sha256, ip: req.ip } });
+        }
+        return sendObject(req, reply, store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"` });
+      },
+    );
+  }
 
   app.get<{ Querystring: { state?: MediaState; limit: number; offset: number } }>(
     '/api/v1/media',
@@ -90,6 +144,23 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
       return sendObject(req, reply, store, m.objectKey, { contentType: 'application/octet-stream', filename: m.filename, etag: `"${m.sha256}"` });
     },
   );
+}
+
+/** The stage a media is in and its progress, read from the queue (Redis knows progress; PostgreSQL knows state). */
+async function currentJob(queues: JobQueues, mediaId: string): Promise<{ stage: string; status: string; progress: number } | null> {
+  for (const name of JOB_NAMES) {
+    const job = await queues.queue(name).getJob(jobId(name, { mediaId }));
+    if (!job) continue;
+    const status = await job.getState();
+    if (status === 'completed') continue;
+    return { stage: name, status, progress: typeof job.progress === 'number' ? job.progress : 0 };
+  }
+  return null;
+}
+
+function publicDerivative(d: Derivative) {
+  const { objectKey: _key, ...rest } = d;
+  return rest;
 }
 
 /** Streams an object with Range/ETag support; shared by originals and (later) derivatives. */

@@ -1,4 +1,5 @@
 import { m001Foundation } from './001-foundation.js';
+import { m002Pipeline } from './002-pipeline.js';
 
 export interface Migration {
   id: string;
@@ -6,4 +7,4 @@ export interface Migration {
 }
 
 /** Applied in order, each once, each in its own transaction. Never edit a shipped migration: add a new one. */
-export const MIGRATIONS: Migration[] = [m001Foundation];
+export const MIGRATIONS: Migration[] = [m001Foundation, m002Pipeline];

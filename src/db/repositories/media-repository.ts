@@ -1,4 +1,5 @@
 import type { MediaState } from '../../domain/media-state.js';
+import type { ProbeResult } from '../../domain/probe-result.js';
 import type { DeclaredMedia } from '../../domain/upload-metadata.js';
 import type { Sql } from '../db.js';
 
@@ -26,6 +27,8 @@ export interface Media {
   createdAt: string;
   updatedAt: string;
   verifiedAt: string | null;
+  probe: ProbeResult | null;
+  durationSec: number | null;
 }
 
 interface Row {
@@ -52,6 +55,8 @@ interface Row {
   created_at: Date;
   updated_at: Date;
   verified_at: Date | null;
+  probe: ProbeResult | null;
+  duration_sec: number | null;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -80,6 +85,8 @@ export const toMedia = (r: Row): Media => ({
   createdAt: r.created_at.toISOString(),
   updatedAt: r.updated_at.toISOString(),
   verifiedAt: iso(r.verified_at),
+  probe: r.probe,
+  durationSec: r.duration_sec,
 });
 
 export interface NewMedia {
@@ -148,6 +155,30 @@ export class MediaRepository {
       `update media set state = 'rejected', sm3 = coalesce($4, sm3), error_code = $2, error_message = $3, updated_at = now() where id = $1`,
       [id, errorCode, errorMessage, sm3],
     );
+  }
+
+  /** verified → processing; a no-op when already processing. */
+  async markProcessing(id: string): Promise<void> {
+    await this.sql.query(`update media set state = 'processing', updated_at = now() where id = $1 and state = 'verified'`, [id]);
+  }
+
+  async saveProbe(id: string, probe: ProbeResult): Promise<void> {
+    await this.sql.query('update media set probe = $2, duration_sec = $3, updated_at = now() where id = $1', [id, JSON.stringify(probe), probe.durationSec]);
+  }
+
+  async markReady(id: string): Promise<boolean> {
+    const rows = await this.sql.query(`update media set state = 'ready', updated_at = now() where id = $1 and state = 'processing' returning id`, [id]);
+    return rows.length === 1;
+  }
+
+  /** Processing gave up: the original stays stored and verified; only its review derivatives are missing. */
+  async markFailed(id: string, errorCode: string, errorMessage: string): Promise<boolean> {
+    const rows = await this.sql.query(
+      `update media set state = 'failed', error_code = $2, error_message = $3, updated_at = now()
+        where id = $1 and state in ('verified', 'processing') returning id`,
+      [id, errorCode, errorMessage],
+    );
+    return rows.length === 1;
   }
 
   async listByState(states: MediaState[], limit: number): Promise<Media[]> {
