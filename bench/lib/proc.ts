@@ -1,0 +1,161 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+
+/** Linux /proc readings for one process. Every reader returns null once the process is gone. */
+
+export interface MemReading {
+  /** Resident set size now, KiB. */
+  rssKb: number;
+  /** Peak resident set size ("high water mark") since start or since the last resetPeak(), KiB. */
+  hwmKb: number;
+}
+
+export function readMem(pid: number): MemReading | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  } catch {
+    return null;
+  }
+  const field = (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text);
+    return m ? Number(m[1]) : NaN;
+  };
+  const rssKb = field('VmRSS');
+  const hwmKb = field('VmHWM');
+  return Number.isFinite(rssKb) ? { rssKb, hwmKb } : null;
+}
+
+/** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux this runs on). */
+const CLK_TCK = 100;
+
+/** User + system CPU seconds the process has used so far. */
+export function readCpuSeconds(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm (field 2) may contain spaces and parentheses: split after the last ')'.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
+  const utime = Number(rest[11]);
+  const stime = Number(rest[12]);
+  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLK_TCK : null;
+}
+
+/** Resets VmHWM to the current RSS (`echo 5 > /proc/<pid>/clear_refs`, Linux ≥ 4.0; needs the same uid or root). */
+export function resetPeak(pid: number): boolean {
+  try {
+    writeFileSync(`/proc/${pid}/clear_refs`, '5');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The command line of a live process ('' when gone), to avoid signalling a recycled pid. */
+export function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+  } catch {
+    return '';
+  }
+}
+
+export interface MemSummary {
+  samples: number;
+  /** Largest VmRSS among the 100 ms samples, KiB. */
+  maxSampledRssKb: number;
+  /** VmHWM at the end of the window, KiB (kernel-tracked peak: catches spikes between samples). */
+  hwmKb: number;
+  /** [ms since start, VmRSS KiB] pairs, thinned to at most ~300 points for the JSON report. */
+  curve: Array<[number, number]>;
+}
+
+/** Samples VmRSS (and VmHWM) of one process every `intervalMs` until stopped. */
+export class MemSampler {
+  private timer: NodeJS.Timeout | null = null;
+  private readonly started = performance.now();
+  private readonly points: Array<[number, number]> = [];
+  private maxRss = 0;
+  private lastHwm = 0;
+
+  constructor(
+    private readonly pid: number,
+    intervalMs = 100,
+  ) {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), intervalMs);
+  }
+
+  private sample(): void {
+    const m = readMem(this.pid);
+    if (!m) return;
+    this.points.push([Math.round(performance.now() - this.started), m.rssKb]);
+    this.maxRss = Math.max(this.maxRss, m.rssKb);
+    if (Number.isFinite(m.hwmKb)) this.lastHwm = m.hwmKb;
+  }
+
+  stop(): MemSummary {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    this.sample();
+    const step = Math.max(1, Math.ceil(this.points.length / 300));
+    const curve = this.points.filter((_, i) => i % step === 0 || i === this.points.length - 1);
+    return { samples: this.points.length, maxSampledRssKb: this.maxRss, hwmKb: this.lastHwm, curve };
+  }
+}
+
+export interface IoCounters {
+  /** Bytes passed to read-type / write-type syscalls (sockets and files alike). */
+  rchar: number;
+  wchar: number;
+  /** Number of read-type / write-type syscalls. */
+  syscr: number;
+  syscw: number;
+  /** Bytes the process caused to be fetched from / sent to storage. */
+  readBytes: number;
+  writeBytes: number;
+}
+
+/** /proc/<pid>/io (all threads of the process, libuv's thread pool included). */
+export function readIo(pid: number): IoCounters | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/io`, 'utf8');
+  } catch {
+    return null;
+  }
+  const f = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { rchar: f('rchar'), wchar: f('wchar'), syscr: f('syscr'), syscw: f('syscw'), readBytes: f('read_bytes'), writeBytes: f('write_bytes') };
+}
+
+export function ioDelta(a: IoCounters, b: IoCounters): IoCounters {
+  return { rchar: b.rchar - a.rchar, wchar: b.wchar - a.wchar, syscr: b.syscr - a.syscr, syscw: b.syscw - a.syscw, readBytes: b.readBytes - a.readBytes, writeBytes: b.writeBytes - a.writeBytes };
+}
+
+/** Busy and total CPU seconds of the whole machine so far (/proc/stat, all CPUs summed). */
+export function readMachineCpu(): { busySeconds: number; totalSeconds: number } | null {
+  let text: string;
+  try {
+    text = readFileSync('/proc/stat', 'utf8');
+  } catch {
+    return null;
+  }
+  const line = text.split('\n').find((l) => l.startsWith('cpu '));
+  if (!line) return null;
+  // user nice system idle iowait irq softirq steal (guest time is already inside user)
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
+  const busy = user + nice + system + irq + softirq + steal;
+  return { busySeconds: busy / CLK_TCK, totalSeconds: (busy + idle + iowait) / CLK_TCK };
+}

@@ -1,0 +1,26 @@
+import { LocalDiskStore } from './local-disk-store.js';
+import type { ObjectStore } from './object-store.js';
+import { S3Store, type S3StoreOptions } from './s3-store.js';
+
+export * from './object-store.js';
+export { LocalDiskStore, type LocalDiskStoreOptions } from './local-disk-store.js';
+export { S3Store, type S3StoreOptions } from './s3-store.js';
+export { assertSafeKey } from './driver-support.js';
+
+export interface CreateObjectStoreOptions {
+  /** When given, objects live in S3/MinIO and `localRoot` is not used for them. */
+  s3?: S3StoreOptions;
+  localRoot: string;
+}
+
+/** Builds the configured store and makes sure it is usable (bucket exists, root exists) before returning it. */
+export async function createObjectStore(options: CreateObjectStoreOptions): Promise<ObjectStore> {
+  if (options.s3) {
+    const store = new S3Store(options.s3);
+    await store.ensureBucket();
+    return store;
+  }
+  const store = new LocalDiskStore({ root: options.localRoot });
+  await store.init();
+  return store;
+}
