@@ -55,14 +55,12 @@ export async function uploadFile(o: DockUploadOptions): Promise<string> {
       onProgress: o.onProgress,
       onError: reject,
       onSuccess: () => resolve(upload.url!),
+      // Options are copied when the Upload is made, so the hook must be in them from the start.
+      onAfterResponse: () => {
+        if (upload.url) o.onUploadUrl?.(upload.url);
+      },
     };
     const upload = new Upload(createReadStream(o.path), options);
-    if (o.onUploadUrl) {
-      const notify = o.onUploadUrl;
-      options.onAfterResponse = () => {
-        if (upload.url) notify(upload.url);
-      };
-    }
     upload.start();
   });
 }

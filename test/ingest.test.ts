@@ -61,12 +61,14 @@ for (const variant of [
     it('uploads a clip with a tus client and returns a verified receipt; the original reads back byte-identical', async () => {
       const url = await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: clip, metadata: meta({ flags: 'important' }) });
       const receipt = await waitForReceipt(h.baseUrl, dock.token, url);
-      expect(receipt).toMatchObject({ state: 'verified', verified: true, sha256: clipSha });
+      expect(receipt).toMatchObject({ verified: true, sha256: clipSha });
+      expect(['verified', 'processing', 'ready']).toContain(receipt.state);
       expect(await downloadSha(h, dock.token, receipt.mediaId!)).toBe(clipSha);
 
       const media = (await (await fetch(`${h.baseUrl}/api/v1/media/${receipt.mediaId}`, { headers: { Authorization: `Bearer ${dock.token}` } })).json()) as Record<string, unknown> & { custody: Array<{ type: string; prevHash: string; hash: string }> };
       expect(media).toMatchObject({ id: receipt.mediaId, sha256: clipSha, sizeBytes: clipSize, deviceSerial: 'BWC-0001', officerId: '013579', recordedAt: '2026-11-23T00:30:00.000Z', flags: ['important'] });
-      expect(media.custody.map((e) => e.type)).toEqual(['upload.started', 'media.received', 'media.stored', 'media.verified', 'media.downloaded']);
+      const ingestEvents = media.custody.map((e) => e.type).filter((t) => !t.startsWith('derivative.'));
+      expect(ingestEvents).toEqual(['upload.started', 'media.received', 'media.stored', 'media.verified', 'media.downloaded']);
       for (let i = 1; i < media.custody.length; i++) expect(media.custody[i]!.prevHash).not.toBe(media.custody[i - 1]!.prevHash);
     });
 

@@ -4,6 +4,9 @@ import type { Db } from './db.js';
 /** Embedded PostgreSQL (WASM) with its files under `dataDir`: the default when no DATABASE_URL is given. */
 export async function openPglite(dataDir: string): Promise<Db> {
   const pg = await PGlite.create(dataDir, {
+    // PGlite's WASM heap holds shared_buffers; the default 128 MB doubles the service's idle memory, and the
+    // embedded default serves one site's metadata (the OS page cache still caches the files).
+    postgresqlconf: 'shared_buffers=16MB',
     // Match the pg driver: bigint as number (all our values stay below 2^53).
     parsers: { [types.INT8]: (v: string) => Number(v) },
   });

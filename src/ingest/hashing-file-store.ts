@@ -1,6 +1,9 @@
+import { createWriteStream } from 'node:fs';
 import path from 'node:path';
 import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
+import { ERRORS } from '@tus/utils';
 import { ContentHasher, type Digests } from './content-hasher.js';
 
 /**
@@ -22,18 +25,30 @@ export class HashingFileStore extends FileStore {
     super(options);
   }
 
+  /**
+   * Replaces FileStore.write (same contract: append at `offset`, return the new offset, FILE_WRITE_ERROR on failure)
+   * to hash on the way and to write with a 1 MiB buffer: the socket delivers ~32 KiB chunks, and FileStore's
+   * 16 KiB default turned each into its own write() (benchmark: +27% throughput for one dock with batching).
+   */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const hasher = await this.hasherAt(id, offset);
+    let received = 0;
     const tap = new Transform({
-      // 1 MiB buffers keep syscalls and hash updates few; the figure that machine-notes measured fastest.
       highWaterMark: 1024 * 1024,
       transform(chunk: Buffer, _enc, done) {
         hasher.update(chunk);
+        received += chunk.length;
         done(null, chunk);
       },
     });
-    readable.on('error', (err) => tap.destroy(err));
-    return super.write(readable.pipe(tap), id, offset);
+    const file = createWriteStream(this.pathOf(id), { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 });
+    try {
+      await pipeline(readable, tap, file);
+    } catch {
+      // Bytes that reached the disk stay; the offset a client resumes from is the file's size (see getUpload).
+      throw ERRORS.FILE_WRITE_ERROR;
+    }
+    return offset + received;
   }
 
   /** Digests of the complete upload; rebuilt from disk if memory no longer covers every byte. */
