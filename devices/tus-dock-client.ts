@@ -72,12 +72,17 @@ export async function getReceipt(baseUrl: string, token: string, uploadUrl: stri
   return (await res.json()) as Receipt;
 }
 
-/** Polls the receipt until the file is verified or rejected (or the time runs out). */
+/**
+ * Polls the receipt until the file is verified or rejected (or the time runs out). The interval grows from 50 ms
+ * to 1 s: small files verify at once, and a rack of docks polling big files should not load the server.
+ */
 export async function waitForReceipt(baseUrl: string, token: string, uploadUrl: string, timeoutMs = 60_000): Promise<Receipt> {
   const deadline = Date.now() + timeoutMs;
+  let delay = 50;
   let receipt = await getReceipt(baseUrl, token, uploadUrl);
   while (!receipt.verified && receipt.state !== 'rejected' && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 1.5, 1000);
     receipt = await getReceipt(baseUrl, token, uploadUrl);
   }
   return receipt;

@@ -8,6 +8,9 @@ need=()
 command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 command -v ffprobe >/dev/null 2>&1 || need+=(ffmpeg)
 command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
+# Evidence export: ISO 9660 disc images (xorriso) and unzip for the export tests.
+command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
+command -v unzip >/dev/null 2>&1 || need+=(unzip)
 for extra in "$@"; do
   case "$extra" in
     --with-*) pkg="${extra#--with-}"; dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;

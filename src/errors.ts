@@ -18,6 +18,8 @@ export const Errors = {
   METADATA_TOO_LARGE: createError('EVM_METADATA_TOO_LARGE', 'Upload-Metadata is %s bytes; the limit is %s bytes', 400),
   UPLOAD_TOO_LARGE: createError('EVM_UPLOAD_TOO_LARGE', 'Upload-Length %s exceeds the maximum of %s bytes', 413),
   DUPLICATE_SERIAL: createError('EVM_DUPLICATE_SERIAL', 'A device with serial "%s" is already registered', 409),
+  DUPLICATE_USERNAME: createError('EVM_DUPLICATE_USERNAME', 'A user named "%s" already exists', 409),
+  ALREADY_DECIDED: createError('EVM_ALREADY_DECIDED', 'Request %s has already been decided', 409),
 
   INTERNAL: createError('EVM_INTERNAL', 'Internal error; the request was not completed (see the server log, request id %s)', 500),
 

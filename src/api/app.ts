@@ -9,6 +9,8 @@ import { healthPlugin } from './plugins/health.js';
 import { mediaPlugin } from './plugins/media.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { uploadsPlugin } from './plugins/uploads.js';
+import { usersPlugin } from './plugins/users.js';
+import { accessPlugin } from './plugins/access.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
@@ -57,5 +59,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(devicesPlugin, { services });
   await app.register(uploadsPlugin, { services });
   await app.register(mediaPlugin, { services });
+  await app.register(usersPlugin, { services });
+  await app.register(accessPlugin, { services });
   return app;
 }

@@ -18,6 +18,9 @@ export const CUSTODY_EVENT_TYPES = [
   'media.duplicate',
   'media.failed',
   'derivative.created',
+  'access.refused',
+  'access.requested',
+  'access.decided',
   'media.viewed',
   'media.downloaded',
 ] as const;

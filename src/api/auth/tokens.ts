@@ -8,6 +8,13 @@ export function newDeviceToken(): string {
   return `evd_${randomBytes(32).toString('base64url')}`;
 }
 
+export const USER_TOKEN_PREFIX = 'evu_';
+
+/** A login session token for a person; like device tokens, random enough that SHA-256 storage suffices. */
+export function newUserToken(): string {
+  return `${USER_TOKEN_PREFIX}${randomBytes(32).toString('base64url')}`;
+}
+
 export function hashToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }

@@ -4,8 +4,10 @@ import type { IncomingMessage } from 'node:http';
 import { DevicesRepository } from '../../db/repositories/devices-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
-import type { Principal } from '../auth/principal.js';
-import { bearerToken, hashToken, safeEqual } from '../auth/tokens.js';
+import { UsersRepository } from '../../db/repositories/users-repository.js';
+import type { Role } from '../../domain/roles.js';
+import { roleOf, type Principal } from '../auth/principal.js';
+import { bearerToken, hashToken, safeEqual, USER_TOKEN_PREFIX } from '../auth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -15,6 +17,8 @@ declare module 'fastify' {
     requireAdmin: (req: FastifyRequest) => Promise<void>;
     requireDevice: (req: FastifyRequest) => Promise<void>;
     requireAny: (req: FastifyRequest) => Promise<void>;
+    /** A person (or the admin token) acting in one of these roles; devices are refused. */
+    requireRole: (...roles: Role[]) => (req: FastifyRequest) => Promise<void>;
   }
 }
 
@@ -28,6 +32,7 @@ export function principalOfRaw(req: IncomingMessage): Principal | undefined {
 export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Services }) => {
   const { adminToken, db } = opts.services;
   const devices = new DevicesRepository(db);
+  const users = new UsersRepository(db);
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req) => {
@@ -35,6 +40,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
     if (!token) return;
     if (safeEqual(token, adminToken)) {
       req.principal = { kind: 'admin' };
+    } else if (token.startsWith(USER_TOKEN_PREFIX)) {
+      const user = await users.findByToken(hashToken(token));
+      if (user) req.principal = { kind: 'user', user };
     } else {
       const device = await devices.findByTokenHash(hashToken(token));
       if (device) {
@@ -51,6 +59,11 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
   app.decorate('requireAdmin', async (req: FastifyRequest) => {
     if (!req.principal) throw new Errors.UNAUTHENTICATED();
     if (req.principal.kind !== 'admin') throw new Errors.FORBIDDEN('admin only');
+  });
+  app.decorate('requireRole', (...roles: Role[]) => async (req: FastifyRequest) => {
+    if (!req.principal) throw new Errors.UNAUTHENTICATED();
+    const role = roleOf(req.principal);
+    if (!role || !roles.includes(role)) throw new Errors.FORBIDDEN(`needs role ${roles.join(' or ')}`);
   });
   app.decorate('requireDevice', async (req: FastifyRequest) => {
     if (!req.principal) throw new Errors.UNAUTHENTICATED();

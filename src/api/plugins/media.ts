@@ -10,23 +10,21 @@ import { appendCustody, CustodyRepository } from '../../db/repositories/custody-
 import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
-import { actorOf, type Principal } from '../auth/principal.js';
+import { authorizeMedia, purposeOf, type MediaAction } from '../auth/media-guard.js';
+import { actorOf } from '../auth/principal.js';
 import { derivativeSchema, errorSchema, mediaSchema } from '../schemas.js';
 
 const idParams = { type: 'object', properties: { id: { type: 'string', format: 'uuid' } }, required: ['id'] } as const;
 
-/** A device sees only what it uploaded; the admin sees everything. (Roles for people arrive with the cases issue.) */
-function canSee(p: Principal, m: Media): boolean {
-  return p.kind === 'admin' || m.uploadedBy === p.device.id;
-}
 
 export async function mediaPlugin(app: FastifyInstance, opts: { services: Services }) {
   const { db, store, queues } = opts.services;
   const media = new MediaRepository(db);
 
-  async function load(req: FastifyRequest<{ Params: { id: string } }>): Promise<Media> {
+  async function load(req: FastifyRequest<{ Params: { id: string } }>, action: MediaAction = 'read-record'): Promise<Media> {
     const m = await media.findById(req.params.id);
-    if (!m || !canSee(req.principal!, m)) throw new Errors.NOT_FOUND(`media ${req.params.id}`);
+    if (!m) throw new Errors.NOT_FOUND(`media ${req.params.id}`);
+    await authorizeMedia(db, req.principal!, m, action);
     return m;
   }
 
@@ -85,13 +83,13 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
         },
       },
       async (req, reply) => {
-        const m = await load(req);
+        const m = await load(req, kind === 'proxy' ? 'view' : 'read-record');
         const d = await new DerivativesRepository(db).find(m.id, kind);
         if (!d) throw new Errors.NOT_FOUND(`${kind} of media ${m.id} (state ${m.state})`);
         // A player fetches many ranges while seeking; the view is recorded once, on its opening request.
         const range = req.headers.range;
         if (kind === 'proxy' && (!range || /^bytes=0-/.test(range))) {
-          await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'media.viewed', actor: actorOf(req.principal!), details: { derivative: 'proxy', sha256: d.sha256, ip: req.ip } });
+          await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'media.viewed', actor: actorOf(req.principal!), details: { derivative: 'proxy', sha256: d.sha256, ip: req.ip, purpose: purposeOf(req.query) } });
         }
         return sendObject(req, reply, store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"` });
       },
@@ -133,13 +131,13 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
       },
     },
     async (req, reply) => {
-      const m = await load(req);
+      const m = await load(req, 'download');
       await appendCustody(db, {
         mediaId: m.id,
         uploadId: null,
         type: 'media.downloaded',
         actor: actorOf(req.principal!),
-        details: { range: req.headers.range ?? null, ip: req.ip },
+        details: { range: req.headers.range ?? null, ip: req.ip, purpose: purposeOf(req.query) },
       });
       return sendObject(req, reply, store, m.objectKey, { contentType: 'application/octet-stream', filename: m.filename, etag: `"${m.sha256}"` });
     },

@@ -49,6 +49,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
       if (!principal) throw tusError(new Errors.UNAUTHENTICATED());
       // On POST the id is the one being created; ownership is recorded in onUploadCreate.
       if (req.method === 'POST' || principal.kind === 'admin') return;
+      if (principal.kind !== 'device') throw tusError(new Errors.FORBIDDEN('uploads belong to devices'));
       const record = await uploadsRepo.findById(uploadId);
       // Another device's upload is reported as absent, not forbidden: its existence is not this dock's business.
       if (!record || record.deviceId !== principal.device.id) throw tusError(new Errors.NOT_FOUND(`upload ${uploadId}`));
@@ -159,6 +160,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
       const record = await uploadsRepo.findById(req.params.uploadId);
       const p = req.principal!;
       if (!record || (p.kind === 'device' && record.deviceId !== p.device.id)) throw new Errors.NOT_FOUND(`upload ${req.params.uploadId}`);
+      if (p.kind === 'user') throw new Errors.FORBIDDEN('receipts are for devices and the admin');
       const media = record.mediaId ? await new MediaRepository(db).findById(record.mediaId) : null;
       if (!media) {
         let offset = 0;

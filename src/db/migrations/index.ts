@@ -1,5 +1,7 @@
 import { m001Foundation } from './001-foundation.js';
 import { m002Pipeline } from './002-pipeline.js';
+import { m003Cases } from './003-cases.js';
+import { m004People } from './004-people.js';
 
 export interface Migration {
   id: string;
@@ -7,4 +9,9 @@ export interface Migration {
 }
 
 /** Applied in order, each once, each in its own transaction. Never edit a shipped migration: add a new one. */
-export const MIGRATIONS: Migration[] = [m001Foundation, m002Pipeline];
+export const MIGRATIONS: Migration[] = [
+  m001Foundation,
+  m002Pipeline,
+  m003Cases,
+  m004People,
+];
