@@ -24,10 +24,12 @@ if [ ${#need[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends $(printf '%s\n' "${need[@]}" | sort -u) >/dev/null
 fi
 
-# npm ci only when the lockfile changed since the last install: it wipes node_modules every time.
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# Installs exactly the lockfile's versions for this platform. Not `npm ci`: the registry mirror reachable here lacks
+# some other platforms' optional binaries named in the lockfile (e.g. darwin builds), and npm ci refuses the whole
+# lockfile for that, while npm install skips them. Skipped when nothing changed since the last install.
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ package.json -nt node_modules/.package-lock.json ]; then
   echo "==> installing npm dependencies"
-  npm ci --no-audit --no-fund --loglevel=error
+  npm install --no-audit --no-fund --loglevel=error
 fi
 
 echo "==> building"

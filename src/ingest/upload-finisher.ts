@@ -28,9 +28,13 @@ export class UploadFinisher {
     return ingest.ingest({ path: spool.pathOf(uploadId), digests, declared, device, uploadId });
   }
 
-  /** Finishes complete-but-unfinished uploads and frees spool space of settled ones. Idempotent. */
-  async sweep(): Promise<{ finished: number; freed: number }> {
+  /**
+   * Finishes complete-but-unfinished uploads, frees spool space of settled ones and removes unfinished uploads past
+   * their expiry (tus expiration extension). Idempotent.
+   */
+  async sweep(): Promise<{ finished: number; freed: number; expired: number }> {
     const { db, spool, log } = this.deps;
+    const expired = await spool.deleteExpired();
     const uploads = new UploadsRepository(db);
     const media = new MediaRepository(db);
     let finished = 0;
@@ -61,6 +65,6 @@ export class UploadFinisher {
         freed++;
       }
     }
-    return { finished, freed };
+    return { finished, freed, expired };
   }
 }
