@@ -58,4 +58,14 @@ describe('makeThumbnails', () => {
     expect(r).toMatchObject({ spriteFrames: 24, columns: 10, rows: 3, tileWidth: 80, tileHeight: 60 });
     expect(await sharp(r.sprite).metadata()).toMatchObject({ width: 800, height: 180 });
   });
+
+  it('makes one tile for a clip shorter than one interval (fps alone would emit none)', async () => {
+    const short = at('short.mp4');
+    await generateClip({ path: short, seconds: 3, width: 160, height: 120, audio: false });
+    const out = at('out-short');
+    await mkdir(out);
+    const r = await makeThumbnails(short, out, { durationSec: 3, intervalSec: 10 });
+    expect(r.spriteFrames).toBe(1);
+    expect((await sharp(r.sprite).metadata()).width).toBe(r.tileWidth);
+  });
 });

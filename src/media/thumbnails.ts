@@ -10,7 +10,7 @@
  *   `-skip_frame nokey` + fps + `tpad` clone + `-frames:v N` (chosen)      0.40 s for 6, 0.58 s for 60, ~80 MB
  * Whole call on that clip: poster run 0.16 s + sprite run 0.41 s + sharp WebP 0.07 s = 0.64 s (medians of 5).
  * The chosen run decodes keyframes only, and its count is exact by construction: tpad clones the last picture so
- * there are at least N frames, -frames:v stops at N. With sparse keyframes a tile repeats the latest keyframe,
+ * there are at least N frames (and pads the input too, so clips shorter than one interval get a tile), -frames:v stops at N. With sparse keyframes a tile repeats the latest keyframe,
  * which is the honest picture for that moment without decoding everything.
  * The sprite is composed with sharp, one libvips thread and no cache, so memory stays bounded beside ffmpeg.
  */
@@ -86,7 +86,10 @@ export async function makeThumbnails(input: string, outDir: string, opts: Thumbn
     if (!(await exists(posterPng))) throw new Errors.FFMPEG_FAILED(0, 'no keyframe could be extracted for the poster');
     progress(10);
 
-    const fps = `fps=1/${intervalSec}`;
+    // Keyframe-only decoding ends at the last keyframe, so fps can come up short: the second tpad clones the last
+    // tile up to N. When the clip is shorter than one interval fps emits nothing to clone, so the first tpad pads
+    // the input by one interval. -frames:v then stops at exactly N.
+    const fps = `tpad=stop_mode=clone:stop_duration=${intervalSec},fps=1/${intervalSec}`;
     const pad = `tpad=stop_mode=clone:stop=${frames}`;
     await run(
       [
