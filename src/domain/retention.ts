@@ -66,8 +66,11 @@ export function decideRetention(f: RetentionFacts, now: Date, policy: RetentionP
   const reasons: Reason[] = [];
   let permanent = false;
   let indefinite = false; // kept with no computable end (open case, unknowns, open-ended hold)
-  let until: Date | null = null;
-  const extend = (d: Date) => (until = until && until > d ? until : d);
+  // Latest end date among the rules that give one (held in an object: TypeScript does not follow closure writes).
+  const latest: { until: Date | null } = { until: null };
+  const extend = (d: Date) => {
+    if (!latest.until || d > latest.until) latest.until = d;
+  };
 
   if (f.flags.includes('important') || f.flags.includes('locked')) {
     reasons.push({ rule: 'important-flag' });
@@ -120,6 +123,6 @@ export function decideRetention(f: RetentionFacts, now: Date, policy: RetentionP
 
   if (permanent) return { keep: 'permanent', reasons };
   if (indefinite) return { keep: 'permanent', reasons };
-  if (until && until > now) return { keep: 'until', until, reasons };
-  return { keep: 'no', eligibleSince: until ?? now, reasons };
+  if (latest.until && latest.until > now) return { keep: 'until', until: latest.until, reasons };
+  return { keep: 'no', eligibleSince: latest.until ?? now, reasons };
 }
