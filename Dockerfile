@@ -1,7 +1,7 @@
 # One image for both roles: `node dist/src/main.js` (API, plus workers unless scaled out) and
 # `node dist/workers/main.js` (worker replicas).
 FROM node:20-bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg && rm -rf /var/lib/apt/lists/*
+RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg xorriso && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund

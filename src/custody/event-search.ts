@@ -1,0 +1,62 @@
+import type { Sql } from '../db/db.js';
+import type { CustodyEvent, CustodyEventType } from '../domain/custody-chain.js';
+
+export interface EventSearch {
+  mediaId?: string;
+  type?: CustodyEventType;
+  actor?: string;
+  from?: string;
+  to?: string;
+  afterSeq?: number;
+  limit: number;
+}
+
+interface Row {
+  seq: number;
+  media_id: string | null;
+  upload_id: string | null;
+  type: CustodyEventType;
+  actor: string;
+  at: Date;
+  details: Record<string, unknown>;
+  prev_hash: string;
+  media_prev_hash: string | null;
+  hash: string;
+}
+
+/**
+ * Audit search over the custody log, in seq order, paged by seq (`afterSeq`). A media's events include those of
+ * the uploads that delivered it, as the media view shows them.
+ */
+export async function searchEvents(sql: Sql, q: EventSearch): Promise<{ items: CustodyEvent[]; nextAfterSeq: number | null }> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  const add = (clause: (p: string) => string, value: unknown) => {
+    params.push(value);
+    where.push(clause(`$${params.length}`));
+  };
+  if (q.mediaId) add((p) => `(media_id = ${p} or upload_id in (select id from uploads where media_id = ${p}))`, q.mediaId);
+  if (q.type) add((p) => `type = ${p}`, q.type);
+  if (q.actor) add((p) => `actor = ${p}`, q.actor);
+  if (q.from) add((p) => `at >= ${p}`, q.from);
+  if (q.to) add((p) => `at < ${p}`, q.to);
+  if (q.afterSeq) add((p) => `seq > ${p}`, q.afterSeq);
+  params.push(q.limit + 1);
+  const rows = await sql.query<Row>(
+    `select * from custody_events ${where.length ? `where ${where.join(' and ')}` : ''} order by seq limit $${params.length}`,
+    params,
+  );
+  const items = rows.slice(0, q.limit).map((r) => ({
+    seq: r.seq,
+    mediaId: r.media_id,
+    uploadId: r.upload_id,
+    type: r.type,
+    actor: r.actor,
+    at: r.at.toISOString(),
+    details: r.details,
+    prevHash: r.prev_hash,
+    mediaPrevHash: r.media_prev_hash,
+    hash: r.hash,
+  }));
+  return { items, nextAfterSeq: rows.length > q.limit ? items[items.length - 1]!.seq : null };
+}

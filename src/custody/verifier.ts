@@ -1,0 +1,281 @@
+import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
+import { hostname } from 'node:os';
+import type { Readable } from 'node:stream';
+import type { Logger } from 'pino';
+import type { ObjectStore } from '../../storage/object-store.js';
+import type { Db } from '../db/db.js';
+import { CheckpointsRepository } from '../db/repositories/checkpoints-repository.js';
+import { CustodyRepository } from '../db/repositories/custody-repository.js';
+import {
+  VerificationsRepository,
+  type Finding,
+  type RunProgress,
+  type VerificationRun,
+} from '../db/repositories/verifications-repository.js';
+import { GENESIS_HASH, verifyEvents, type ChainBreak, type ChainCursor, type CustodyEvent } from '../domain/custody-chain.js';
+import { Errors } from '../errors.js';
+import { ContentHasher } from '../ingest/content-hasher.js';
+import { checkpointSignatureValid } from './checkpoints.js';
+
+export interface VerifierDeps {
+  db: Db;
+  store: ObjectStore;
+  /** The trusted checkpoint key: the service's own public key, never one read from the database. */
+  publicKey: KeyObject;
+  keyId: string;
+  log?: Logger;
+}
+
+export interface SliceOptions {
+  /** Time budget of this slice; the run pauses cleanly when it is spent and the next slice continues. */
+  maxSeconds: number;
+  /** Events read and verified per query (default 5000). */
+  batchSize?: number;
+  /** Called whenever progress is saved (after each batch of events and each original). */
+  onProgress?: (run: VerificationRun) => void | Promise<void>;
+  /** Identifies the worker holding the run (default host:pid:random). */
+  owner?: string;
+}
+
+const MEDIA_PAGE = 100;
+
+/** The reader-facing sentence for a chain break: which event, and what it means. */
+export function describeBreak(b: ChainBreak, e: CustodyEvent | undefined, expectedSeq: number): string {
+  const what = e ? `event ${b.seq} (${e.type} by ${e.actor} at ${e.at})` : `event ${b.seq}`;
+  switch (b.reason) {
+    case 'hash-mismatch':
+      return `${what} was altered: its content no longer matches the hash it was sealed with`;
+    case 'prev-link-broken':
+      return `${what} does not link to event ${b.seq - 1}: event ${b.seq - 1} was altered or replaced after ${b.seq} was written`;
+    case 'media-link-broken':
+      return `${what} does not link to the previous event of media ${e?.mediaId}: an event of that media was removed, altered or reordered`;
+    case 'sequence-gap':
+      return b.seq > expectedSeq
+        ? `${b.seq - expectedSeq === 1 ? `event ${expectedSeq} is` : `events ${expectedSeq}..${b.seq - 1} are`} missing: the chain jumps from ${expectedSeq - 1} to ${b.seq}`
+        : `${what} is out of order: expected seq ${expectedSeq}`;
+  }
+}
+
+/**
+ * Recomputes the store-wide custody chain (and with it each media's own chain), checks every signed checkpoint and
+ * re-hashes every stored original, in time-boxed, resumable slices. Everything found is recorded on the run; the
+ * chain walk re-synchronises after a break so one edit is reported once, at the event it broke.
+ */
+export class CustodyVerifier {
+  private readonly runs: VerificationsRepository;
+
+  constructor(private readonly deps: VerifierDeps) {
+    this.runs = new VerificationsRepository(deps.db);
+  }
+
+  /** The run the next slice should work on: the open one, or a new one (always new with `fresh`). */
+  async startOrResume(requestedBy: string, fresh = false): Promise<{ run: VerificationRun; resumed: boolean }> {
+    if (!fresh) {
+      const open = await this.runs.findOpen();
+      if (open) return { run: open, resumed: true };
+    }
+    return { run: await this.runs.create(randomUUID(), requestedBy), resumed: false };
+  }
+
+  async runSlice(runId: string, o: SliceOptions): Promise<VerificationRun> {
+    const owner = o.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+    const lease = Math.ceil(o.maxSeconds) + 120;
+    const started = Date.now();
+    const deadline = started + o.maxSeconds * 1000;
+    const acquired = await this.runs.acquire(runId, owner, lease);
+    if (!acquired) {
+      const existing = await this.runs.findById(runId);
+      if (!existing) throw new Errors.NOT_FOUND(`verification run ${runId}`);
+      if (existing.status === 'completed' || existing.status === 'failed') return existing;
+      throw new Errors.VERIFICATION_BUSY(runId);
+    }
+    let run: VerificationRun = acquired;
+    const save = async (p: RunProgress, findings: Finding[] = []) => {
+      const saved = await this.runs.saveProgress(runId, owner, p, findings, lease);
+      if (!saved) throw new Error(`verification run ${runId}: lease lost to another worker`);
+      run = saved;
+      await o.onProgress?.(run);
+    };
+    try {
+      await save(await this.totals());
+      if (!run.chain.done) await this.chainPhase(run, deadline, o.batchSize ?? 5000, save);
+      if (run.chain.done && !run.checkpoints.done && Date.now() < deadline) await this.checkpointPhase(save);
+      if (run.checkpoints.done && !run.originals.done && Date.now() < deadline) await this.originalsPhase(run, deadline, save, () => run);
+      const done = run.chain.done && run.checkpoints.done && run.originals.done;
+      const ended = await this.runs.endSlice(runId, owner, done ? 'completed' : 'paused', Date.now() - started);
+      return ended ?? run;
+    } catch (err) {
+      // The run stays resumable: the next slice starts from the last saved progress.
+      await this.runs.endSlice(runId, owner, 'paused', Date.now() - started, (err as Error).message).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  private async totals(): Promise<RunProgress> {
+    const [[chain], [media], [cps]] = await Promise.all([
+      this.deps.db.query<{ n: number }>('select coalesce(max(seq), 0)::bigint as n from custody_events'),
+      this.deps.db.query<{ n: number; bytes: number }>('select count(*)::int as n, coalesce(sum(size_bytes), 0)::bigint as bytes from media'),
+      this.deps.db.query<{ n: number }>('select count(*)::int as n from custody_checkpoints'),
+    ]);
+    return { chainTotal: chain?.n ?? 0, mediaTotal: media?.n ?? 0, bytesTotal: media?.bytes ?? 0, checkpointsTotal: cps?.n ?? 0 };
+  }
+
+  /** Each media's last event hash up to `seq`: the per-media half of the cursor, rebuilt when a run resumes. */
+  private async mediaHeads(seq: number): Promise<Map<string, string>> {
+    if (seq === 0) return new Map();
+    const rows = await this.deps.db.query<{ media_id: string; hash: string }>(
+      `select distinct on (media_id) media_id, hash from custody_events
+        where media_id is not null and seq <= $1 order by media_id, seq desc`,
+      [seq],
+    );
+    return new Map(rows.map((r) => [r.media_id, r.hash]));
+  }
+
+  private async chainPhase(run: VerificationRun, deadline: number, batchSize: number, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+    const custody = new CustodyRepository(this.deps.db);
+    const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: await this.mediaHeads(run.chain.lastSeq) };
+    // The next page is read while this one is verified: PostgreSQL and the hashing overlap.
+    let next = custody.page(cursor.lastSeq, batchSize);
+    try {
+      while (Date.now() < deadline) {
+        const batch = await next;
+        if (batch.length === 0) {
+          await save({ chainDone: true });
+          return;
+        }
+        next = custody.page(batch[batch.length - 1]!.seq, batchSize);
+        await this.verifyBatch(batch, cursor, save);
+      }
+    } finally {
+      // A prefetch still in flight when the budget ends is dropped (its result is read again next slice).
+      next.catch(() => undefined);
+    }
+  }
+
+  /** Verifies one page; after a break it re-synchronises on the broken event, so each independent break is reported once. */
+  private async verifyBatch(batch: CustodyEvent[], cursor: ChainCursor, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+    const findings: Finding[] = [];
+    let rest: CustodyEvent[] = batch;
+    while (rest.length > 0) {
+      const brk = verifyEvents(rest, cursor);
+      if (!brk) break;
+      // verifyEvents leaves the cursor on the last event that verified.
+      const expected = cursor.lastSeq + 1;
+      const i = rest.findIndex((e) => e.seq === brk.seq);
+      const e = rest[i];
+      findings.push({ kind: 'chain', reason: brk.reason, seq: brk.seq, ...(e?.mediaId ? { mediaId: e.mediaId } : {}), message: describeBreak(brk, e, expected), detail: brk.detail });
+      this.deps.log?.warn({ seq: brk.seq, reason: brk.reason }, 'custody chain break');
+      if (!e) break;
+      cursor.lastSeq = e.seq;
+      cursor.lastHash = e.hash;
+      if (e.mediaId) cursor.mediaHeads.set(e.mediaId, e.hash);
+      rest = rest.slice(i + 1);
+    }
+    await save({ chainLastSeq: cursor.lastSeq, chainLastHash: cursor.lastHash }, findings);
+  }
+
+  private async checkpointPhase(save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+    const repo = new CheckpointsRepository(this.deps.db);
+    let afterId = 0;
+    let verified = 0;
+    for (;;) {
+      const page = await repo.againstChain(afterId, 1000);
+      if (page.length === 0) break;
+      const findings: Finding[] = [];
+      for (const c of page) {
+        const base = { kind: 'checkpoint' as const, seq: c.seq, checkpointId: c.id };
+        if (c.keyId !== this.deps.keyId) {
+          findings.push({ ...base, reason: 'checkpoint-unknown-key', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) claims key ${c.keyId}, not the service's key ${this.deps.keyId}: it cannot be trusted` });
+        } else if (!checkpointSignatureValid(c, this.deps.publicKey)) {
+          findings.push({ ...base, reason: 'checkpoint-signature-invalid', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) has a signature that does not verify: the checkpoint row was altered` });
+        } else if (c.seq === 0) {
+          // Signed while the chain was still empty: vouches for nothing but the genesis value.
+          if (c.hash !== GENESIS_HASH) findings.push({ ...base, reason: 'checkpoint-hash-mismatch', message: `checkpoint ${c.id} signed an empty chain with hash ${c.hash}, not the genesis value` });
+        } else if (c.chainHash === null) {
+          findings.push({ ...base, reason: 'checkpoint-event-missing', message: `event ${c.seq}, signed as the chain head at ${c.at}, is no longer in the chain: events were removed` });
+        } else if (c.chainHash !== c.hash) {
+          findings.push({
+            ...base,
+            reason: 'checkpoint-hash-mismatch',
+            message: `event ${c.seq} now hashes to ${c.chainHash}, but checkpoint ${c.id} signed ${c.hash} for it at ${c.at}: the chain up to ${c.seq} was rewritten`,
+          });
+        }
+        verified++;
+      }
+      afterId = page[page.length - 1]!.id;
+      await save({ checkpointsVerified: verified }, findings);
+    }
+    await save({ checkpointsVerified: verified, checkpointsDone: true });
+  }
+
+  private async originalsPhase(
+    start: VerificationRun,
+    deadline: number,
+    save: (p: RunProgress, f?: Finding[]) => Promise<void>,
+    current: () => VerificationRun,
+  ) {
+    let lastId = start.originals.lastMediaId;
+    let firstOfSlice = true;
+    while (Date.now() < deadline) {
+      const rows = await this.deps.db.query<{ id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string }>(
+        lastId
+          ? 'select id, state, sha256, sm3, size_bytes, object_key from media where id > $1 order by id limit $2'
+          : 'select id, state, sha256, sm3, size_bytes, object_key from media order by id limit $1',
+        lastId ? [lastId, MEDIA_PAGE] : [MEDIA_PAGE],
+      );
+      if (rows.length === 0) {
+        await save({ mediaDone: true });
+        return;
+      }
+      for (const m of rows) {
+        // The first original of a slice always finishes, so a file longer than the budget still gets verified.
+        const outcome = await this.rehash(m, firstOfSlice ? Infinity : deadline);
+        if (outcome === 'out-of-time') return;
+        firstOfSlice = false;
+        lastId = m.id;
+        const run = current();
+        await save(
+          { mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes },
+          outcome ? [outcome] : [],
+        );
+        if (Date.now() >= deadline) return;
+      }
+    }
+  }
+
+  /** Streams one stored original and compares it with the media row; null when it matches. */
+  private async rehash(
+    m: { id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string },
+    deadline: number,
+  ): Promise<Finding | null | 'out-of-time'> {
+    const base = { kind: 'original' as const, mediaId: m.id };
+    let body: Readable;
+    try {
+      body = await this.deps.store.get(m.object_key);
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') {
+        return { ...base, reason: 'original-missing', message: `the stored original of media ${m.id} (${m.object_key}) is missing from the object store` };
+      }
+      throw err;
+    }
+    const hasher = new ContentHasher(m.sm3 !== null);
+    for await (const chunk of body) {
+      hasher.update(chunk as Buffer);
+      if (Date.now() > deadline) {
+        body.destroy();
+        return 'out-of-time';
+      }
+    }
+    const got = hasher.digest();
+    if (got.sizeBytes !== m.size_bytes) {
+      return { ...base, reason: 'original-size-mismatch', message: `the stored original of media ${m.id} is ${got.sizeBytes} bytes, but ${m.size_bytes} were recorded: the object was replaced or truncated`, detail: `sha256 ${got.sha256}` };
+    }
+    if (got.sha256 !== m.sha256) {
+      return { ...base, reason: 'original-hash-mismatch', message: `the stored original of media ${m.id} hashes to ${got.sha256}, but ${m.sha256} was recorded: the object's bytes were replaced` };
+    }
+    if (m.sm3 && got.sm3 !== m.sm3) {
+      return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${m.sm3} was recorded` };
+    }
+    return null;
+  }
+}
