@@ -1,0 +1,271 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { reviewBlockers, summarizeBlockers, type ReviewBlocker } from '../../domain/case-review.js';
+import { ROLES } from '../../domain/roles.js';
+import type { Sql } from '../../db/db.js';
+import { AccessRepository } from '../../db/repositories/access-repository.js';
+import { CasesRepository, type Case, type InterrogationSession } from '../../db/repositories/cases-repository.js';
+import { CustodyRepository } from '../../db/repositories/custody-repository.js';
+import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
+import { ReviewRepository, type CaseMediaLink, type RecordingReview, type ReviewMarkKind } from '../../db/repositories/review-repository.js';
+import { Errors } from '../../errors.js';
+import type { Services } from '../../runtime/services.js';
+import { authorizeMedia } from '../auth/media-guard.js';
+import { actorOf } from '../auth/principal.js';
+import { authorizeCase, userIdOf } from '../case-guard.js';
+import { caseReviewSchema, caseSchema, recordingReviewSchema, reviewIncompleteSchema, reviewMarkSchema, uuidParams } from '../case-schemas.js';
+import { errorSchema } from '../schemas.js';
+
+const TAGS = ['review'];
+const SECURITY = [{ bearer: [] }];
+// A bookmark may sit a little past the probed duration (container rounding); further is a mistake.
+const OFFSET_TOLERANCE_SEC = 1;
+
+/**
+ * Case review (法制审核): a case's footage and interrogation recordings with their derivatives, bookmarks and notes
+ * at a time offset, the "recording reviewed" step per interrogation recording, and completing the review, which
+ * needs every interrogation recording reviewed. Bookmarks, reviewed steps and completion are custody events.
+ * Viewing itself stays on the media routes (authorizeMedia, media.viewed).
+ */
+export async function reviewPlugin(app: FastifyInstance, opts: { services: Services }) {
+  const { db } = opts.services;
+  const cases = new CasesRepository(db);
+  const media = new MediaRepository(db);
+  const people = app.requireRole(...ROLES);
+  const reviewers = app.requireRole('reviewer', 'admin');
+
+  async function loadCase(id: string): Promise<Case> {
+    const c = await cases.findCase(id);
+    if (!c) throw new Errors.NOT_FOUND(`case ${id}`);
+    return c;
+  }
+  async function loadMedia(id: string): Promise<Media> {
+    const m = await media.findById(id);
+    if (!m) throw new Errors.NOT_FOUND(`media ${id}`);
+    return m;
+  }
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/cases/:id/review',
+    {
+      onRequest: people,
+      schema: {
+        summary: "A case's review: its footage (with derivatives and state), its interrogation sessions with their recordings and review steps, and what still blocks completion",
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        response: { 200: caseReviewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const c = await loadCase(req.params.id);
+      await authorizeCase(db, req.principal!, c, 'read-review');
+      const review = new ReviewRepository(db);
+      const state = await reviewState(db, c.id);
+      const mediaIds = [...new Set(state.links.map((l) => l.mediaId))];
+      const [summaries, derivatives, marks] = await Promise.all([review.mediaSummaries(mediaIds), review.derivativeKinds(mediaIds), review.markCounts(mediaIds)]);
+      const byId = new Map(summaries.map((m) => [m.id, m]));
+      const presence = (id: string) => {
+        const kinds = derivatives.get(id) ?? new Set();
+        return { proxy: kinds.has('proxy'), poster: kinds.has('poster'), sprite: kinds.has('sprite') };
+      };
+      return {
+        case: c,
+        media: summaries.map((m) => ({
+          ...m,
+          derivatives: presence(m.id),
+          marks: marks.get(m.id) ?? 0,
+          links: state.links.filter((l) => l.mediaId === m.id).map(({ mediaId: _m, ...l }) => l),
+        })),
+        sessions: state.sessions.map((s) => ({
+          ...s,
+          recordings: state.recordings(s.id).flatMap((mediaId) => {
+            const m = byId.get(mediaId);
+            return m ? [{ ...m, derivatives: presence(mediaId), review: state.review(s.id, mediaId) }] : [];
+          }),
+        })),
+        pending: state.blockers,
+        canComplete: state.blockers.length === 0 && c.status !== 'review_completed' && c.status !== 'closed',
+      };
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { kind: ReviewMarkKind; offsetSec: number; text?: string; caseId?: string } }>(
+    '/api/v1/media/:id/review-marks',
+    {
+      onRequest: people,
+      schema: {
+        summary: 'Add a bookmark or a note at a time offset of a recording (a custody event)',
+        description: 'Anyone who may see the media. A note needs text. caseId (optional) ties the mark to one of the cases the media belongs to.',
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            kind: { type: 'string', enum: ['bookmark', 'note'] },
+            offsetSec: { type: 'number', minimum: 0, description: 'seconds from the start of the recording' },
+            text: { type: 'string', maxLength: 4000 },
+            caseId: { type: 'string', format: 'uuid' },
+          },
+          required: ['kind', 'offsetSec'],
+        },
+        response: { 201: reviewMarkSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const m = await loadMedia(req.params.id);
+      await authorizeMedia(db, req.principal!, m, 'read-record');
+      const { kind, offsetSec, caseId } = req.body;
+      const text = (req.body.text ?? '').trim();
+      if (kind === 'note' && !text) throw new Errors.VALIDATION('a note needs text');
+      if (m.durationSec !== null && offsetSec > m.durationSec + OFFSET_TOLERANCE_SEC) throw new Errors.OFFSET_OUT_OF_RANGE(offsetSec, m.durationSec);
+      if (caseId) {
+        const scope = await new AccessRepository(db).mediaScope(m.id, m.officerId);
+        if (!scope.cases.some((c) => c.caseId === caseId)) throw new Errors.VALIDATION(`media ${m.id} does not belong to case ${caseId}`);
+      }
+      const actor = actorOf(req.principal!);
+      const mark = await db.transaction(async (tx) => {
+        const created = await new ReviewRepository(tx).insertMark({ id: randomUUID(), mediaId: m.id, caseId: caseId ?? null, kind, offsetSec, text, author: actor, userId: userIdOf(req.principal!) });
+        await new CustodyRepository(tx).append({ mediaId: m.id, uploadId: null, type: 'review.bookmark', actor, details: { markId: created.id, kind, offsetSec, text, caseId: caseId ?? null } });
+        return created;
+      });
+      return reply.code(201).send(mark);
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/media/:id/review-marks',
+    {
+      onRequest: people,
+      schema: {
+        summary: 'Bookmarks and notes on a recording, in time order, with their authors',
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        response: { 200: { type: 'array', items: reviewMarkSchema }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req) => {
+      const m = await loadMedia(req.params.id);
+      await authorizeMedia(db, req.principal!, m, 'read-record');
+      return new ReviewRepository(db).marksFor(m.id);
+    },
+  );
+
+  app.post<{ Params: { id: string; mediaId: string }; Body: { finding: string } }>(
+    '/api/v1/interrogation-sessions/:id/recordings/:mediaId/review',
+    {
+      onRequest: reviewers,
+      schema: {
+        summary: 'Record the "recording reviewed" step for an interrogation recording: reviewer, time and finding (a custody event)',
+        description: 'The media must be linked to the session. Reviewing again adds a newer finding; earlier ones stay. Refused once the case review is completed or the case is closed.',
+        tags: TAGS,
+        security: SECURITY,
+        params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, mediaId: { type: 'string', format: 'uuid' } }, required: ['id', 'mediaId'] },
+        body: { type: 'object', additionalProperties: false, properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 } }, required: ['finding'] },
+        response: { 201: recordingReviewSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const session = await cases.findSession(req.params.id);
+      if (!session) throw new Errors.NOT_FOUND(`interrogation session ${req.params.id}`);
+      const c = await loadCase(session.caseId);
+      await authorizeCase(db, req.principal!, c, 'review-recording');
+      const m = await loadMedia(req.params.mediaId);
+      const actor = actorOf(req.principal!);
+      const finding = req.body.finding.trim();
+      if (!finding) throw new Errors.VALIDATION('finding must not be blank');
+      const review = await db.transaction(async (tx) => {
+        const current = (await new CasesRepository(tx).findCaseForUpdate(c.id))!;
+        assertReviewOpen(current);
+        const repo = new ReviewRepository(tx);
+        if (!(await repo.sessionRecordingIds(session.id)).includes(m.id)) throw new Errors.NOT_SESSION_RECORDING(m.id, session.id);
+        const created = await repo.insertRecordingReview({ id: randomUUID(), sessionId: session.id, mediaId: m.id, reviewer: actor, userId: userIdOf(req.principal!), finding });
+        await repo.markUnderReview(c.id);
+        await new CustodyRepository(tx).append({
+          mediaId: m.id,
+          uploadId: null,
+          type: 'review.recording_reviewed',
+          actor,
+          details: { reviewId: created.id, sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, sha256: m.sha256, finding },
+        });
+        return created;
+      });
+      return reply.code(201).send(review);
+    },
+  );
+
+  app.post<{ Params: { id: string }; Body: { finding: string } }>(
+    '/api/v1/cases/:id/review/complete',
+    {
+      onRequest: reviewers,
+      schema: {
+        summary: 'Complete the case review (a custody event); refused with 409 EVM_REVIEW_INCOMPLETE while an interrogation recording is not reviewed',
+        description:
+          'Every interrogation session of the case needs at least one linked recording, and each of its recordings a "recording reviewed" step. The 409 lists what is pending. 409 EVM_REVIEW_COMPLETED when already completed, EVM_CASE_CLOSED when the case is closed.',
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        body: { type: 'object', additionalProperties: false, properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 } }, required: ['finding'] },
+        response: { 200: caseSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: reviewIncompleteSchema },
+      },
+    },
+    async (req, reply) => {
+      const c = await loadCase(req.params.id);
+      await authorizeCase(db, req.principal!, c, 'complete-review');
+      const actor = actorOf(req.principal!);
+      const outcome = await db.transaction(async (tx) => {
+        const repo = new CasesRepository(tx);
+        const current = (await repo.findCaseForUpdate(c.id))!;
+        assertReviewOpen(current);
+        const state = await reviewState(tx, c.id);
+        if (state.blockers.length) return { blocked: state.blockers };
+        await new ReviewRepository(tx).completeCase(c.id, actor, req.body.finding);
+        await new CustodyRepository(tx).append({
+          mediaId: null,
+          uploadId: null,
+          type: 'case.review_completed',
+          actor,
+          details: {
+            caseId: c.id,
+            caseNumber: c.caseNumber,
+            finding: req.body.finding,
+            recordings: state.sessions.flatMap((s) => state.recordings(s.id).map((mediaId) => ({ sessionId: s.id, mediaId, reviewId: state.review(s.id, mediaId)?.id ?? null }))),
+          },
+        });
+        return { completed: (await repo.findCase(c.id))! };
+      });
+      if (outcome.blocked) {
+        const err = new Errors.REVIEW_INCOMPLETE(summarizeBlockers(outcome.blocked));
+        return reply.code(err.statusCode).send({ code: err.code, message: err.message, pending: outcome.blocked });
+      }
+      return outcome.completed!;
+    },
+  );
+}
+
+function assertReviewOpen(c: Case): void {
+  if (c.status === 'review_completed') throw new Errors.REVIEW_COMPLETED(c.caseNumber, c.reviewCompletedAt, c.reviewCompletedBy);
+  if (c.status === 'closed') throw new Errors.CASE_CLOSED(c.caseNumber);
+}
+
+/** The case's live links, sessions, their recordings and latest reviews, and what blocks completion. */
+async function reviewState(sql: Sql, caseId: string): Promise<{
+  links: CaseMediaLink[];
+  sessions: InterrogationSession[];
+  recordings: (sessionId: string) => string[];
+  review: (sessionId: string, mediaId: string) => RecordingReview | null;
+  blockers: ReviewBlocker[];
+}> {
+  const review = new ReviewRepository(sql);
+  const [links, sessions] = await Promise.all([review.caseLinks(caseId), new CasesRepository(sql).sessionsOfCase(caseId)]);
+  const reviews = await review.latestRecordingReviews(sessions.map((s) => s.id));
+  const recordings = (sessionId: string) => [...new Set(links.filter((l) => l.via === 'session' && l.targetId === sessionId).map((l) => l.mediaId))];
+  const reviewOf = (sessionId: string, mediaId: string) => reviews.find((r) => r.sessionId === sessionId && r.mediaId === mediaId) ?? null;
+  const blockers = reviewBlockers(
+    sessions.map((s) => ({ sessionId: s.id, recordings: recordings(s.id).map((mediaId) => ({ mediaId, reviewed: reviewOf(s.id, mediaId) !== null })) })),
+  );
+  return { links, sessions, recordings, review: reviewOf, blockers };
+}
