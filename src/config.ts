@@ -1,5 +1,7 @@
+import { createPrivateKey } from 'node:crypto';
 import path from 'node:path';
 import { z } from 'zod';
+import { BUILTIN_FILENAME_PATTERNS, compilePatterns, parseUtcOffset, type FilenamePatternDef } from './domain/filename-patterns.js';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -63,11 +65,67 @@ const schema = z.object({
   /** Offset of the wall clock shown in proxies from UTC, in minutes (China Standard Time: 480). */
   CLOCK_UTC_OFFSET_MINUTES: z.coerce.number().int().min(-720).max(840).default(480),
   SPRITE_INTERVAL_SEC: z.coerce.number().positive().default(10),
+  /** Body-cam footage links to a 110 incident of its officer when the times overlap within this many minutes (clock drift). */
+  AUTO_LINK_BUFFER_MINUTES: z.coerce.number().min(0).max(24 * 60).default(5),
+
+  // dock adapters and inventory
+  /** Run the pull poller (FTP and shared-folder docks) here. Safe on several replicas: each source is leased. */
+  DOCK_POLLER: bool.default(true),
+  /** Pull sources polled at once by one process. */
+  DOCK_POLL_CONCURRENCY: z.coerce.number().int().min(1).max(32).default(4),
+  /** A poller that stops renewing its lease on a source (crashed) loses it after this long. */
+  DOCK_LEASE_SEC: z.coerce.number().int().min(5).max(3600).default(120),
+  /** UTC offset of camera clocks in file names and zone-less sidecar times (China Standard Time). */
+  DOCK_NAME_UTC_OFFSET: z
+    .string()
+    .refine((s) => parseUtcOffset(s) !== null, 'must look like +08:00')
+    .default('+08:00'),
+  /** JSON array of extra vendor patterns [{name, regex, timeFormat?, utcOffset?, ignoreCase?}], tried after the built-in ones. */
+  DOCK_FILENAME_PATTERNS: z
+    .string()
+    .transform((s, ctx): FilenamePatternDef[] => {
+      try {
+        const defs = JSON.parse(s) as FilenamePatternDef[];
+        if (!Array.isArray(defs)) throw new Error('must be a JSON array');
+        compilePatterns([...BUILTIN_FILENAME_PATTERNS, ...defs]);
+        return defs;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .optional(),
+  /** 64 hex digits: seals FTP passwords of pull sources at rest (AES-256-GCM). Unset: stored readable by DB admins. */
+  DOCK_CREDENTIALS_KEY: z.string().regex(/^[0-9a-fA-F]{64}$/, 'must be 64 hex digits (32 bytes)').optional(),
+  /** Upload deadline after a recording ends; files seen on a dock and not stored by then are overdue. */
+  INVENTORY_DEADLINE_HOURS: z.coerce.number().positive().default(24),
+  /** Files not stored this long after they end are flagged as due (before the deadline passes). */
+  INVENTORY_WARNING_HOURS: z.coerce.number().positive().default(20),
+
+  // custody verification, signed checkpoints, evidence export
+  /** Sign the custody chain head (seq, hash, time) this often; 0 turns the periodic checkpoint off (on demand still works). */
+  CHECKPOINT_INTERVAL_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
+  /** Ed25519 private key (PKCS#8 PEM; "\\n" escapes allowed) that signs checkpoints and export manifests. Unset: generated once under DATA_DIR (mode 0600). */
+  CUSTODY_SIGNING_KEY: z
+    .string()
+    .transform((s) => s.replace(/\\n/g, '\n'))
+    .refine((s) => {
+      try {
+        return createPrivateKey(s).asymmetricKeyType === 'ed25519';
+      } catch {
+        return false;
+      }
+    }, 'must be an Ed25519 private key in PKCS#8 PEM')
+    .optional(),
+  /** Time budget of one custody verification slice started from the API; an unfinished run continues in the next slice. */
+  CUSTODY_VERIFY_MAX_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(300),
+  /** Export packages built at once per worker replica (each streams every original once per format). */
+  EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
 });
 
 export type Config = z.infer<typeof schema> & {
   /** Absolute paths derived from DATA_DIR. */
-  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string; scratch: string };
+  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string; scratch: string; dockSpool: string };
 };
 
 export class ConfigError extends Error {
@@ -86,6 +144,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.S3_BUCKET && !c.S3_ENDPOINT) {
     throw new ConfigError('Invalid configuration:\n  S3_ENDPOINT: required when S3_BUCKET is set');
   }
+  if (c.INVENTORY_WARNING_HOURS >= c.INVENTORY_DEADLINE_HOURS) {
+    throw new ConfigError('Invalid configuration:\n  INVENTORY_WARNING_HOURS: must be less than INVENTORY_DEADLINE_HOURS');
+  }
   const data = path.resolve(c.DATA_DIR);
   return {
     ...c,
@@ -96,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       uploads: path.join(data, 'uploads'),
       redis: path.join(data, 'redis'),
       scratch: path.join(data, 'scratch'),
+      dockSpool: path.join(data, 'dock-spool'),
     },
   };
 }

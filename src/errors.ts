@@ -43,6 +43,41 @@ export const Errors = {
   MEDIA_NO_VIDEO: createError('EVM_MEDIA_NO_VIDEO', 'The file has no video stream (audio only): no picture proxy or thumbnails can be made', 422),
   FFMPEG_TIMEOUT: createError('EVM_FFMPEG_TIMEOUT', 'ffmpeg did not finish within %s ms and was stopped', 500),
   FFMPEG_FAILED: createError('EVM_FFMPEG_FAILED', 'ffmpeg failed (exit %s): %s', 500),
+
+  // cases, links and review
+  IMPORT_INVALID: createError('EVM_IMPORT_INVALID', 'The import has %s invalid row(s) and nothing was imported: fix them (see "errors": line or index, field, code) and send the whole batch again', 422),
+  LINK_EXISTS: createError('EVM_LINK_EXISTS', 'Media %s is already linked to %s', 409),
+  LINK_REMOVED: createError('EVM_LINK_REMOVED', 'Link %s was already removed (%s); removed links stay as history and cannot be removed twice', 409),
+  MEDIA_NOT_LINKABLE: createError('EVM_MEDIA_NOT_LINKABLE', 'Media %s was rejected (its bytes do not match the declared hash): it is kept for inspection, not linked as evidence', 409),
+  SUGGESTION_CLOSED: createError('EVM_SUGGESTION_CLOSED', 'Link suggestion %s is already %s', 409),
+  SUGGESTION_CHOICE: createError('EVM_SUGGESTION_CHOICE', 'Incident %s is not one of the candidates of this suggestion', 400),
+  NOT_SESSION_RECORDING: createError('EVM_NOT_SESSION_RECORDING', 'Media %s is not a recording of interrogation session %s: link it to the session first', 409),
+  OFFSET_OUT_OF_RANGE: createError('EVM_OFFSET_OUT_OF_RANGE', 'Offset %s s is beyond the end of the recording (%s s)', 400),
+  REVIEW_INCOMPLETE: createError('EVM_REVIEW_INCOMPLETE', 'Case review cannot be completed yet: %s (see "pending")', 409),
+  REVIEW_COMPLETED: createError('EVM_REVIEW_COMPLETED', 'The review of case %s was already completed at %s by %s', 409),
+  CASE_CLOSED: createError('EVM_CASE_CLOSED', 'Case %s is closed: its review can no longer change', 409),
+
+  // dock adapters and inventory
+  NOT_A_DOCK: createError('EVM_NOT_A_DOCK', 'Device %s is not a dock station (kind %s)', 409),
+  MD5_MISMATCH: createError('EVM_MD5_MISMATCH', 'MD5 of the received bytes (%s) differs from the value the dock declared (%s)', 422),
+  UNKNOWN_FILENAME_PATTERN: createError('EVM_UNKNOWN_FILENAME_PATTERN', 'Unknown file-name pattern(s): %s (configured: %s)', 400),
+  DOCK_UNREACHABLE: createError('EVM_DOCK_UNREACHABLE', 'Dock pull source could not be read: %s', 502),
+  DOCK_BAD_SIDECAR: createError('EVM_DOCK_BAD_SIDECAR', 'Sidecar metadata of %s is unusable (%s); the file stays on the dock and is retried', 422),
+  DOCK_FILE_CHANGED: createError('EVM_DOCK_FILE_CHANGED', 'Dock file %s changed while it was copied (%s bytes listed, %s read); it is copied again later', 409),
+  DOCK_UNSAFE_NAME: createError('EVM_DOCK_UNSAFE_NAME', 'Dock file name %s is unsafe (%s); it was not touched', 422),
+  DOCK_RELEASE_FAILED: createError('EVM_DOCK_RELEASE_FAILED', 'Could not mark %s deletable on the dock (%s); retried next poll', 502),
+  DOCK_CREDENTIALS_LOCKED: createError('EVM_DOCK_CREDENTIALS_LOCKED', 'The pull source password was sealed with DOCK_CREDENTIALS_KEY, which is not configured or differs', 500),
+
+  // custody verification and evidence export
+  VERIFICATION_BUSY: createError('EVM_VERIFICATION_BUSY', 'Custody verification run %s is being worked on by another process; try again when its slice ends', 409),
+  EXPORT_EMPTY: createError('EVM_EXPORT_EMPTY', 'Nothing to export: %s', 422),
+  EXPORT_MEDIA_NOT_EXPORTABLE: createError('EVM_EXPORT_MEDIA_NOT_EXPORTABLE', 'Media %s is %s: only verified originals can be exported', 409),
+  EXPORT_NOT_PENDING: createError('EVM_EXPORT_NOT_PENDING', 'Export %s is %s, not awaiting approval', 409),
+  EXPORT_SELF_APPROVAL: createError('EVM_EXPORT_SELF_APPROVAL', 'An export cannot be approved or rejected by the person who requested it (%s): another unit head or an admin must decide', 403),
+  EXPORT_NOT_READY: createError('EVM_EXPORT_NOT_READY', 'Export %s is %s: download it once it is ready', 409),
+  EXPORT_FORMAT_NOT_BUILT: createError('EVM_EXPORT_FORMAT_NOT_BUILT', 'Export %s was not built as %s (built: %s)', 404),
+  EXPORT_SOURCE_MISMATCH: createError('EVM_EXPORT_SOURCE_MISMATCH', 'The stored %s hashes to %s, not %s as recorded: the export was stopped; run a custody verification', 422),
+  ISO_FAILED: createError('EVM_ISO_FAILED', 'xorriso failed to build the disc image (exit %s): %s', 500),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

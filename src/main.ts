@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { createDockPoller } from '../devices/dock-poller.js';
 import { startDemoDock } from '../devices/simulators/demo-dock.js';
 import { runWorkers } from '../workers/run-workers.js';
 import { buildApp } from './api/app.js';
@@ -19,6 +20,8 @@ async function main() {
   await sweep();
   const sweeper = setInterval(sweep, 60_000);
   sweeper.unref();
+  // Pull docks (FTP, shared folders): leased per source in PostgreSQL, so every replica may run one.
+  const dockPoller = config.DOCK_POLLER ? createDockPoller(services).start() : null;
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
@@ -29,6 +32,15 @@ async function main() {
   const stopDemo = config.DEMO_DOCK
     ? await startDemoDock({ baseUrl: url, adminToken: services.adminToken, dir: path.join(config.paths.data, 'demo-dock'), log, initialClips: 3, intervalMs: 60_000 })
     : () => undefined;
+  // The FTP demo dock needs ftp-srv, a development dependency: absent from a production image, so loaded on demand.
+  const stopFtpDemo = config.DEMO_DOCK
+    ? await import('../devices/simulators/demo-ftp-dock.js')
+        .then((m) => m.startDemoFtpDock({ baseUrl: url, adminToken: services.adminToken, dir: path.join(config.paths.data, 'demo-ftp-dock'), log, initialClips: 2, intervalMs: 60_000 }))
+        .catch((err) => {
+          log.warn({ err }, 'demo FTP dock not started');
+          return async () => undefined;
+        })
+    : async () => undefined;
 
   let stopping = false;
   const exit = async (signal: string) => {
@@ -36,6 +48,8 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stopDemo();
+    await stopFtpDemo().catch(() => undefined);
+    await dockPoller?.stop();
     clearInterval(sweeper);
     await app.close();
     await stopWorkers();

@@ -142,13 +142,13 @@ for (const variant of [
       await writeFile(other, Buffer.concat([await readFile(clip), Buffer.from(`dup-${variant.db}`)]));
       const sha = await sha256OfFile(other);
       const first = await waitForReceipt(h.baseUrl, dock.token, await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: other, metadata: meta({ sha256: sha }) }));
-      const objectsBefore = variant.store === 'local' ? await countFiles(path.join(h.dataDir, 'objects')) : null;
+      const objectsBefore = variant.store === 'local' ? await countFiles(path.join(h.dataDir, 'objects', 'originals')) : null;
       const second = await waitForReceipt(h.baseUrl, dock.token, await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: other, metadata: meta({ sha256: sha }) }));
       expect(second.mediaId).toBe(first.mediaId);
       expect(second.verified).toBe(true);
       const rows = await h.services.db.query<{ n: number }>('select count(*)::int as n from media where sha256 = $1', [sha]);
       expect(rows[0]!.n).toBe(1);
-      if (objectsBefore !== null) expect(await countFiles(path.join(h.dataDir, 'objects'))).toBe(objectsBefore);
+      if (objectsBefore !== null) expect(await countFiles(path.join(h.dataDir, 'objects', 'originals'))).toBe(objectsBefore);
       const events = await h.services.db.query<{ type: string }>('select type from custody_events where media_id = $1 order by seq', [first.mediaId]);
       expect(events.map((e) => e.type)).toContain('media.duplicate');
     });

@@ -5,6 +5,9 @@ import { probeHandler } from './probe.js';
 import { proxyHandler } from './proxy.js';
 import { thumbnailsHandler } from './thumbnails.js';
 import { verifyHandler } from './verify.js';
+import { custodyVerifyHandler } from './custody-verify.js';
+import { exportHandler } from './export.js';
+import { linkHandler } from './link.js';
 
 /** Every job handler, keyed by job name; start-up fails if one is missing or doubled. */
 export function handlers(s: Services): HandlerMap {
@@ -14,5 +17,8 @@ export function handlers(s: Services): HandlerMap {
     ['probe', probeHandler(deps) as never],
     ['proxy', proxyHandler(deps) as never],
     ['thumbnails', thumbnailsHandler(deps) as never],
+    ['custody-verify', custodyVerifyHandler({ db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config }) as never],
+    ['export', exportHandler({ db: s.db, store: s.store, log: s.log, config: s.config }) as never],
+    ['link', linkHandler({ db: s.db, log: s.log, bufferMinutes: s.config.AUTO_LINK_BUFFER_MINUTES }) as never],
   ]);
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Db } from '../src/db/db.js';
 import { MediaRepository } from '../src/db/repositories/media-repository.js';
+import { LinksRepository } from '../src/db/repositories/links-repository.js';
 import type { JobQueues } from '../src/queue/queues.js';
 import { advance } from './lib/advance.js';
 
@@ -12,6 +13,8 @@ import { advance } from './lib/advance.js';
 export async function reconcile(deps: { db: Db; queues: JobQueues; log: Logger }): Promise<number> {
   const pending = await new MediaRepository(deps.db).listByState(['stored', 'verified', 'processing'], 10_000);
   for (const m of pending) await advance(deps, m.id);
+  // Automatic linking owed by media that already went on to ready or failed (the link job was lost with Redis).
+  for (const id of await new LinksRepository(deps.db).owedAutoLinks(1_000)) await deps.queues.enqueue('link', { mediaId: id });
   if (pending.length) deps.log.info({ pending: pending.length }, 'reconciler pushed pending media on');
   return pending.length;
 }

@@ -4,6 +4,8 @@ import { reconcile } from './reconciler.js';
 import type { Services } from '../src/runtime/services.js';
 import { handlers } from './handlers.js';
 import { WorkerPool } from './worker-pool.js';
+import { startCheckpointTimer } from '../src/custody/checkpoints.js';
+import { reconcileExports } from '../src/export/reconcile.js';
 
 /** Starts the pipeline workers plus the periodic reconciler; returns a stopper. Used by both entry points. */
 export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promise<() => Promise<void>> {
@@ -17,16 +19,22 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
       probe: s.config.PROBE_CONCURRENCY,
       proxy: s.config.PROXY_CONCURRENCY,
       thumbnails: s.config.THUMBNAILS_CONCURRENCY,
+      'custody-verify': 1,
+      export: s.config.EXPORT_CONCURRENCY,
     },
     lockDurationMs: s.config.JOB_LOCK_MS,
     log: s.log,
   });
-  const tick = () => reconcile(s).catch((err) => s.log.error({ err }, 'reconcile failed'));
+  const tick = () =>
+    Promise.all([reconcile(s), reconcileExports(s)]).catch((err) => s.log.error({ err }, 'reconcile failed'));
   await tick();
   const timer = setInterval(tick, reconcileEveryMs);
   timer.unref();
+  // Signed checkpoints of the custody chain head every CHECKPOINT_INTERVAL_MINUTES.
+  const stopCheckpoints = startCheckpointTimer(s);
   return async () => {
     clearInterval(timer);
+    stopCheckpoints();
     // Running jobs are abandoned, not awaited: a transcode can take minutes, and PostgreSQL plus the job lock make
     // sure another worker finishes it. Their ffmpeg processes go with us.
     await pool.close(true);

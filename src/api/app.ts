@@ -5,12 +5,18 @@ import { Errors, isEvmError } from '../errors.js';
 import type { Services } from '../runtime/services.js';
 import { authPlugin } from './plugins/auth.js';
 import { devicesPlugin } from './plugins/devices.js';
+import { docksPlugin } from './plugins/docks.js';
 import { healthPlugin } from './plugins/health.js';
+import { casesPlugin } from './plugins/cases.js';
+import { linksPlugin } from './plugins/links.js';
+import { reviewPlugin } from './plugins/review.js';
 import { mediaPlugin } from './plugins/media.js';
 import { metricsPlugin } from './plugins/metrics.js';
 import { uploadsPlugin } from './plugins/uploads.js';
 import { usersPlugin } from './plugins/users.js';
 import { accessPlugin } from './plugins/access.js';
+import { custodyPlugin } from './plugins/custody.js';
+import { exportsPlugin } from './plugins/exports.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
@@ -57,9 +63,15 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(healthPlugin, { services });
   await app.register(metricsPlugin, { services });
   await app.register(devicesPlugin, { services });
+  await app.register(docksPlugin, { services });
   await app.register(uploadsPlugin, { services });
   await app.register(mediaPlugin, { services });
   await app.register(usersPlugin, { services });
   await app.register(accessPlugin, { services });
+  await app.register(custodyPlugin, { services });
+  await app.register(exportsPlugin, { services });
+  await app.register(casesPlugin, { services });
+  await app.register(linksPlugin, { services });
+  await app.register(reviewPlugin, { services });
   return app;
 }

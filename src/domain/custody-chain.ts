@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { canonicalize } from 'json-canonicalize';
 
 /**
@@ -23,6 +23,17 @@ export const CUSTODY_EVENT_TYPES = [
   'access.decided',
   'media.viewed',
   'media.downloaded',
+  'link.added',
+  'link.removed',
+  'review.bookmark',
+  'review.recording_reviewed',
+  'case.review_completed',
+  'dock.released',
+  // custody verification and evidence export
+  'media.exported',
+  'export.approved',
+  'export.rejected',
+  'export.downloaded',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 
@@ -60,7 +71,8 @@ export function hashEvent(e: UnsealedEvent): string {
     prevHash: e.prevHash,
     mediaPrevHash: e.mediaPrevHash,
   };
-  return createHash('sha256').update(canonicalize(body)).digest('hex');
+  // One-shot crypto.hash (Node >= 20.12): no Hash object per event, about twice the speed of createHash here.
+  return hash('sha256', canonicalize(body), 'hex');
 }
 
 /** Builds the next event given the current heads of the store-wide chain and of the media's own chain. */

@@ -94,6 +94,11 @@ export class IngestService {
     if (declared.sm3 && d.sm3 && d.sm3 !== declared.sm3) {
       return { code: codeOf('SM3_MISMATCH'), message: new Errors.SM3_MISMATCH(d.sm3, declared.sm3).message };
     }
+    // A vendor MD5 (pull docks' sidecars) is checked when the adapter computed one while the bytes streamed in.
+    const declaredMd5 = declared.vendor.md5?.toLowerCase();
+    if (declaredMd5 && d.md5 && d.md5 !== declaredMd5) {
+      return { code: codeOf('MD5_MISMATCH'), message: new Errors.MD5_MISMATCH(d.md5, declaredMd5).message };
+    }
     return null;
   }
 

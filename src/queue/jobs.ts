@@ -2,7 +2,7 @@
  * The pipeline's job names and payloads, defined once. Each job name is also its BullMQ queue, so concurrency
  * is set per stage. A payload only names the media: PostgreSQL holds the truth, and a handler always re-reads it.
  */
-export const JOB_NAMES = ['verify', 'probe', 'proxy', 'thumbnails'] as const;
+export const JOB_NAMES = ['verify', 'probe', 'proxy', 'thumbnails', 'custody-verify', 'export', 'link'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobPayloads {
@@ -14,6 +14,12 @@ export interface JobPayloads {
   proxy: { mediaId: string };
   /** Poster frame and timeline sprite (WebP); the last stage before ready. */
   thumbnails: { mediaId: string };
+  /** One time-boxed slice of a custody verification run (chain, checkpoints, originals); progress lives in PostgreSQL. */
+  'custody-verify': { runId: string; slice: number; maxSeconds: number; continueUntilDone: boolean };
+  /** Build an evidence export package (ZIP and/or ISO 9660) into the object store. */
+  export: { exportId: string };
+  /** Link verified footage automatically: the case its dock named, the one 110 incident of its officer at the time. */
+  link: { mediaId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -23,5 +29,8 @@ export type JobPayload<N extends JobName> = JobPayloads[N];
  * so a reconciler and a retrying ingest can both enqueue without doubling work.
  */
 export function jobId<N extends JobName>(name: N, payload: JobPayload<N>): string {
-  return `${name}-${payload.mediaId}`;
+  const p = payload as { mediaId?: string; runId?: string; slice?: number; exportId?: string };
+  if (p.runId !== undefined) return `${name}-${p.runId}-${p.slice ?? 0}`;
+  if (p.exportId !== undefined) return `${name}-${p.exportId}`;
+  return `${name}-${p.mediaId}`;
 }

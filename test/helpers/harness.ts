@@ -115,7 +115,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       redis.disconnect();
       await s3?.stop();
       await tempDb?.drop();
-      await rm(dataDir, { recursive: true, force: true });
+      // A job abandoned at shutdown may still be finishing a file: retry instead of failing the teardown.
+      await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
     },
   };
   return h;

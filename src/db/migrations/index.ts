@@ -2,6 +2,9 @@ import { m001Foundation } from './001-foundation.js';
 import { m002Pipeline } from './002-pipeline.js';
 import { m003Cases } from './003-cases.js';
 import { m004People } from './004-people.js';
+import { m005CustodyExport } from './005-custody-export.js';
+import { m006Docks } from './006-docks.js';
+import { m007Review } from './007-review.js';
 
 export interface Migration {
   id: string;
@@ -14,4 +17,7 @@ export const MIGRATIONS: Migration[] = [
   m002Pipeline,
   m003Cases,
   m004People,
+  m005CustodyExport,
+  m006Docks,
+  m007Review,
 ];
