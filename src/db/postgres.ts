@@ -4,8 +4,11 @@ import type { Db, Sql } from './db.js';
 // bigint columns (sizes, sequence numbers) arrive as JS numbers: every value we store stays below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 
-export function openPostgres(connectionString: string): Db {
+export function openPostgres(connectionString: string, onIdleError: (err: Error) => void = () => undefined): Db {
   const pool = new pg.Pool({ connectionString, max: 10 });
+  // An idle pooled connection dropped by the server (restart, failover, admin termination) must not crash the
+  // process: pg emits it here, and the pool replaces the connection on the next query.
+  pool.on('error', onIdleError);
   const query = async <T>(client: pg.Pool | pg.PoolClient, text: string, params?: unknown[]) =>
     (await client.query(text, params as unknown[])).rows as T[];
   return {

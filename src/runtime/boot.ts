@@ -31,7 +31,11 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
     ? redisConnection({ url: config.REDIS_URL })
     : redisConnection({ socket: (embeddedRedis = await startEmbeddedRedis(config.paths.redis, config.REDIS_SERVER_BIN, log)).socket });
 
-  const db = await openDb({ databaseUrl: config.DATABASE_URL, pgliteDir: config.paths.pglite });
+  const db = await openDb({
+    databaseUrl: config.DATABASE_URL,
+    pgliteDir: config.paths.pglite,
+    onIdleError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped; it will be replaced'),
+  });
   const store = await createObjectStore({
     localRoot: config.paths.objects,
     s3: config.S3_BUCKET
