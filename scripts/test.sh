@@ -28,4 +28,5 @@ node -e "
   const skipped = (xml.match(/<skipped/g) || []).length;
   if (m) console.log('vitest: ' + (m[1] - m[2] - m[3] - skipped) + ' passed, ' + (Number(m[2]) + Number(m[3])) + ' failed, ' + skipped + ' skipped');
 " || true
+[ "$status" -eq 0 ] || echo "vitest exited $status: see the failures or 'Unhandled Errors' above"
 exit $status
