@@ -13,7 +13,7 @@
  * 2 it could not run (configuration, database or storage unreachable).
  */
 import { parseArgs } from 'node:util';
-import { createObjectStore } from '../storage/index.js';
+import { objectStoreFromConfig } from '../src/runtime/boot.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 import { loadSigningKey } from '../src/custody/signing-key.js';
 import { CustodyVerifier } from '../src/custody/verifier.js';
@@ -53,20 +53,7 @@ async function main(): Promise<number> {
   const config = loadConfig();
   const db = await openDb({ databaseUrl: config.DATABASE_URL, pgliteDir: config.paths.pglite });
   try {
-    const store = await createObjectStore({
-      localRoot: config.paths.objects,
-      s3: config.S3_BUCKET
-        ? {
-            endpoint: config.S3_ENDPOINT!,
-            bucket: config.S3_BUCKET,
-            region: config.S3_REGION,
-            accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
-            secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
-            forcePathStyle: config.S3_FORCE_PATH_STYLE,
-            partSizeBytes: config.S3_PART_SIZE_BYTES,
-          }
-        : undefined,
-    });
+    const store = await objectStoreFromConfig(config);
     const key = await loadSigningKey(config);
     const verifier = new CustodyVerifier({ db, store, publicKey: key.publicKey, keyId: key.keyId });
     const { run: start, resumed } = await verifier.startOrResume('cli:verify-custody', values.fresh);

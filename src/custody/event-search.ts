@@ -1,5 +1,6 @@
 import type { Sql } from '../db/db.js';
 import type { CustodyEvent, CustodyEventType } from '../domain/custody-chain.js';
+import { toEvent, type CustodyRow } from '../db/repositories/custody-repository.js';
 
 export interface EventSearch {
   mediaId?: string;
@@ -11,18 +12,6 @@ export interface EventSearch {
   limit: number;
 }
 
-interface Row {
-  seq: number;
-  media_id: string | null;
-  upload_id: string | null;
-  type: CustodyEventType;
-  actor: string;
-  at: Date;
-  details: Record<string, unknown>;
-  prev_hash: string;
-  media_prev_hash: string | null;
-  hash: string;
-}
 
 /**
  * Audit search over the custody log, in seq order, paged by seq (`afterSeq`). A media's events include those of
@@ -42,21 +31,10 @@ export async function searchEvents(sql: Sql, q: EventSearch): Promise<{ items: C
   if (q.to) add((p) => `at < ${p}`, q.to);
   if (q.afterSeq) add((p) => `seq > ${p}`, q.afterSeq);
   params.push(q.limit + 1);
-  const rows = await sql.query<Row>(
+  const rows = await sql.query<CustodyRow>(
     `select * from custody_events ${where.length ? `where ${where.join(' and ')}` : ''} order by seq limit $${params.length}`,
     params,
   );
-  const items = rows.slice(0, q.limit).map((r) => ({
-    seq: r.seq,
-    mediaId: r.media_id,
-    uploadId: r.upload_id,
-    type: r.type,
-    actor: r.actor,
-    at: r.at.toISOString(),
-    details: r.details,
-    prevHash: r.prev_hash,
-    mediaPrevHash: r.media_prev_hash,
-    hash: r.hash,
-  }));
+  const items = rows.slice(0, q.limit).map(toEvent);
   return { items, nextAfterSeq: rows.length > q.limit ? items[items.length - 1]!.seq : null };
 }

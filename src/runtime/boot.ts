@@ -1,5 +1,5 @@
 import { pino, type Logger } from 'pino';
-import { createObjectStore } from '../../storage/index.js';
+import { createObjectStore, type ObjectStore } from '../../storage/index.js';
 import type { Config } from '../config.js';
 import { openDb } from '../db/open.js';
 import { HashingFileStore } from '../ingest/hashing-file-store.js';
@@ -13,6 +13,24 @@ import type { Services } from './services.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
   return pino({ level: config.LOG_LEVEL, base: { service: 'evidence-media' } });
+}
+
+/** The object store the configuration names: S3 when S3_BUCKET is set, else local disk under DATA_DIR. */
+export function objectStoreFromConfig(config: Config): Promise<ObjectStore> {
+  return createObjectStore({
+    localRoot: config.paths.objects,
+    s3: config.S3_BUCKET
+      ? {
+          endpoint: config.S3_ENDPOINT!,
+          bucket: config.S3_BUCKET,
+          region: config.S3_REGION,
+          accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
+          secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
+          forcePathStyle: config.S3_FORCE_PATH_STYLE,
+          partSizeBytes: config.S3_PART_SIZE_BYTES,
+        }
+      : undefined,
+  });
 }
 
 export interface Booted {
@@ -36,20 +54,7 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
     pgliteDir: config.paths.pglite,
     onIdleError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped; it will be replaced'),
   });
-  const store = await createObjectStore({
-    localRoot: config.paths.objects,
-    s3: config.S3_BUCKET
-      ? {
-          endpoint: config.S3_ENDPOINT!,
-          bucket: config.S3_BUCKET,
-          region: config.S3_REGION,
-          accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
-          secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
-          forcePathStyle: config.S3_FORCE_PATH_STYLE,
-          partSizeBytes: config.S3_PART_SIZE_BYTES,
-        }
-      : undefined,
-  });
+  const store = await objectStoreFromConfig(config);
   const queues = new JobQueues(redis, config.QUEUE_PREFIX);
   const uploads = new HashingFileStore(
     { directory: config.paths.uploads, expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000 },

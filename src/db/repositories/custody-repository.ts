@@ -4,7 +4,8 @@ import type { Db, Sql } from '../db.js';
 // Serialises appends so the store-wide chain stays a single line even with many writers.
 const CHAIN_LOCK = 4_711_002;
 
-interface Row {
+/** A custody_events row as the driver returns it. */
+export interface CustodyRow {
   seq: number;
   media_id: string | null;
   upload_id: string | null;
@@ -17,7 +18,7 @@ interface Row {
   hash: string;
 }
 
-const toEvent = (r: Row): CustodyEvent => ({
+export const toEvent = (r: CustodyRow): CustodyEvent => ({
   seq: r.seq,
   mediaId: r.media_id,
   uploadId: r.upload_id,
@@ -61,7 +62,7 @@ export class CustodyRepository {
 
   /** A media's events, including those of the uploads that delivered it. */
   async forMedia(mediaId: string): Promise<CustodyEvent[]> {
-    const rows = await this.sql.query<Row>(
+    const rows = await this.sql.query<CustodyRow>(
       `select * from custody_events
         where media_id = $1 or upload_id in (select id from uploads where media_id = $1)
         order by seq`,
@@ -72,7 +73,7 @@ export class CustodyRepository {
 
   /** Events in seq order after `afterSeq`, for batch verification. */
   async page(afterSeq: number, limit: number): Promise<CustodyEvent[]> {
-    const rows = await this.sql.query<Row>('select * from custody_events where seq > $1 order by seq limit $2', [afterSeq, limit]);
+    const rows = await this.sql.query<CustodyRow>('select * from custody_events where seq > $1 order by seq limit $2', [afterSeq, limit]);
     return rows.map(toEvent);
   }
 }
