@@ -1,7 +1,7 @@
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { uploadFile, waitForReceipt } from '../tus-dock-client.js';
+import { sha256OfFile, uploadFile, waitForReceipt } from '../tus-dock-client.js';
 import { generateClip } from './clips.js';
 
 export interface DemoDockOptions {
@@ -41,6 +41,9 @@ export async function startDemoDock(o: DemoDockOptions): Promise<() => void> {
     // Vendor-style name: serial_officer_start_seq
     const file = path.join(o.dir, `${cam.serial}_${cam.officer}_${stamp}_${String(n).padStart(4, '0')}.mp4`);
     await generateClip({ path: file, seconds, width: 640, height: 360, label: `${cam.serial} ${cam.officer}` });
+    const sha256 = await sha256OfFile(file);
+    // Like a real dock, tell the service what the camera holds before handing it over: the storage-rate denominator.
+    await reportInventory(o.baseUrl, token, cam.serial, [{ name: path.basename(file), sizeBytes: (await stat(file)).size, sha256, recordedAt: start.toISOString(), recordedEnd: end.toISOString() }]);
     const url = await uploadFile({
       baseUrl: o.baseUrl,
       token,
@@ -52,6 +55,7 @@ export async function startDemoDock(o: DemoDockOptions): Promise<() => void> {
         recordedAt: start.toISOString(),
         recordedEnd: end.toISOString(),
         flags: n % 4 === 0 ? 'important' : 'normal',
+        sha256,
       },
     });
     const receipt = await waitForReceipt(o.baseUrl, token, url);
@@ -73,6 +77,17 @@ export async function startDemoDock(o: DemoDockOptions): Promise<() => void> {
     stopped = true;
     if (timer) clearInterval(timer);
   };
+}
+
+async function reportInventory(baseUrl: string, token: string, camera: string, files: Array<Record<string, unknown>>): Promise<void> {
+  const headers = { Authorization: `Bearer ${token}` };
+  const me = (await (await fetch(`${baseUrl}/api/v1/me`, { headers })).json()) as { id: string };
+  const res = await fetch(`${baseUrl}/api/v1/docks/${me.id}/inventory`, {
+    method: 'POST',
+    headers: { ...headers, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ cameras: [{ serial: camera, files }] }),
+  });
+  if (!res.ok) throw new Error(`inventory report failed: ${res.status} ${await res.text()}`);
 }
 
 async function dockToken(o: DemoDockOptions): Promise<string> {
