@@ -111,6 +111,11 @@ describe('processing pipeline', () => {
 
     const sprite = m.derivatives.find((d) => d.kind === 'sprite')!;
     expect(sprite.details.frames).toBe(Math.ceil(m.durationSec! / 2));
+    // Provenance names no per-run path: the arguments can be run again on the original.
+    const spriteArgs = JSON.stringify(sprite.operation.args);
+    expect(spriteArgs).toContain('{scratch}');
+    expect(spriteArgs).not.toContain(h.dataDir);
+    expect(spriteArgs).not.toContain('evm-thumbs-');
     const spriteRes = await fetch(`${h.baseUrl}/api/v1/media/${id}/sprite`, { headers: { Authorization: `Bearer ${h.adminToken}` } });
     expect(spriteRes.headers.get('content-type')).toBe('image/webp');
     expect((await sharp(Buffer.from(await spriteRes.arrayBuffer())).metadata()).format).toBe('webp');

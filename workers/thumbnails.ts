@@ -20,10 +20,13 @@ export function thumbnailsHandler(deps: PipelineDeps): JobHandler<'thumbnails'> 
           const t = await makeThumbnails(input, dir, {
             durationSec: probe.durationSec,
             intervalSec: deps.config.SPRITE_INTERVAL_SEC,
+            workDir: dir,
             onProgress: (p) => void job.updateProgress(Math.round(p)).catch(() => undefined),
           });
           const tools = await toolVersions();
-          const args = t.ffmpegArgs.map((run) => run.map((a) => a.replace(input, '{original}').replace(dir, '{scratch}')));
+          // Frames went to a per-run folder under the job's scratch dir; provenance keeps stable placeholders.
+          const frames = new RegExp(`${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/evm-thumbs-[A-Za-z0-9]+`, 'g');
+          const args = t.ffmpegArgs.map((run) => run.map((a) => a.replace(input, '{original}').replace(frames, '{scratch}')));
           const operation = { tool: 'ffmpeg+sharp', tools, args };
           await storeDerivative(deps, media, 'poster', t.poster, operation);
           await storeDerivative(deps, media, 'sprite', t.sprite, operation, {

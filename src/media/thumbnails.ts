@@ -39,6 +39,8 @@ export interface ThumbnailOptions {
   maxColumns?: number;
   onProgress?: (percent: number) => void;
   signal?: AbortSignal;
+  /** Where the intermediate frames go (default: the OS temp dir); the pipeline passes its job scratch dir. */
+  workDir?: string;
 }
 
 export interface Thumbnails {
@@ -65,7 +67,7 @@ export async function makeThumbnails(input: string, outDir: string, opts: Thumbn
   const frames = spriteFrameCount(opts.durationSec, intervalSec);
   const timeoutMs = timeoutFor(opts.durationSec, KEYFRAME_REALTIME);
   const progress = opts.onProgress ?? (() => {});
-  const tmp = await mkdtemp(join(tmpdir(), 'evm-thumbs-'));
+  const tmp = await mkdtemp(join(opts.workDir ?? tmpdir(), 'evm-thumbs-'));
   const ffmpegArgs: string[][] = [];
   const run = async (args: string[], onProgress?: (p: number) => void) => {
     ffmpegArgs.push(args);
