@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 
 /** Linux /proc readings for one process. Every reader returns null once the process is gone. */
 
@@ -158,4 +158,121 @@ export function readMachineCpu(): { busySeconds: number; totalSeconds: number } 
   const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
   const busy = user + nice + system + irq + softirq + steal;
   return { busySeconds: busy / CLK_TCK, totalSeconds: (busy + idle + iowait) / CLK_TCK };
+}
+
+/** CPU seconds of the process's children that have exited and been reaped (cutime + cstime), e.g. its ffmpeg runs. */
+export function readReapedChildrenCpuSeconds(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // After comm: rest[0] is field 3; cutime and cstime are fields 16 and 17.
+  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  const cutime = Number(rest[13]);
+  const cstime = Number(rest[14]);
+  return Number.isFinite(cutime) && Number.isFinite(cstime) ? (cutime + cstime) / CLK_TCK : null;
+}
+
+/** Direct children of a process right now (every thread's /proc/<pid>/task/<tid>/children). */
+export function childPids(pid: number): number[] {
+  const out = new Set<number>();
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return [];
+  }
+  for (const tid of tasks) {
+    try {
+      for (const s of readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ')) if (s.trim()) out.add(Number(s));
+    } catch {
+      // thread gone meanwhile
+    }
+  }
+  return [...out];
+}
+
+/** One child process of a watched process, as seen by polling /proc. Times are in the watcher's clock. */
+export interface ChildRun {
+  pid: number;
+  /** The command line once exec'd (a wrapper such as `setpriv … --` execs the real binary under the same pid). */
+  cmdline: string;
+  /** First seen running / last seen running / first seen gone or a zombie: each within one polling interval. */
+  firstSeen: number;
+  lastSeen: number;
+  ended: number | null;
+  /** User + system CPU seconds at the last reading (misses at most one interval of CPU). */
+  cpuSeconds: number;
+}
+
+/**
+ * Notes every child a process starts (ffmpeg, ffprobe, …) with when it ran and the CPU it used, by polling /proc
+ * every `intervalMs`: a timeline of the real work inside a service without touching the service.
+ */
+export class ChildWatcher {
+  private readonly timer: NodeJS.Timeout;
+  private readonly live = new Map<number, ChildRun>();
+  private readonly done: ChildRun[] = [];
+  /** Between fork and exec a child still shows its parent's command line. */
+  private readonly parentCmdline: string;
+
+  constructor(
+    private readonly pid: number,
+    private readonly clock: () => number = Date.now,
+    intervalMs = 10,
+  ) {
+    this.parentCmdline = cmdlineOf(pid);
+    this.timer = setInterval(() => this.poll(), intervalMs);
+  }
+
+  private poll(): void {
+    const now = this.clock();
+    const running = new Set<number>();
+    for (const cpid of childPids(this.pid)) {
+      let text: string;
+      try {
+        text = readFileSync(`/proc/${cpid}/stat`, 'utf8');
+      } catch {
+        continue;
+      }
+      const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      if (rest[0] === 'Z') continue; // exited, not yet reaped: over
+      running.add(cpid);
+      let run = this.live.get(cpid);
+      if (!run) {
+        run = { pid: cpid, cmdline: '', firstSeen: now, lastSeen: now, ended: null, cpuSeconds: 0 };
+        this.live.set(cpid, run);
+      }
+      run.lastSeen = now;
+      const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
+      if (Number.isFinite(cpu)) run.cpuSeconds = cpu;
+      if (!run.cmdline || run.cmdline === this.parentCmdline || run.cmdline.includes('setpriv')) {
+        run.cmdline = cmdlineOf(cpid) || run.cmdline;
+      }
+    }
+    for (const [cpid, run] of this.live) {
+      if (running.has(cpid)) continue;
+      run.ended = now;
+      this.done.push(run);
+      this.live.delete(cpid);
+    }
+  }
+
+  /** Children still running. */
+  running(): ChildRun[] {
+    return [...this.live.values()];
+  }
+
+  /** Every child seen so far, finished ones first. */
+  runs(): ChildRun[] {
+    return [...this.done, ...this.live.values()];
+  }
+
+  stop(): ChildRun[] {
+    clearInterval(this.timer);
+    this.poll();
+    return this.runs();
+  }
 }
