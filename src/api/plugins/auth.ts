@@ -47,7 +47,9 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
       const device = await devices.findByTokenHash(hashToken(token));
       if (device) {
         req.principal = { kind: 'device', device };
-        void devices.touch(device.id).catch(() => undefined);
+        // "Last seen" is for dock health (minutes matter): one write a minute, not one per tus PATCH or receipt poll.
+        const seen = device.lastSeenAt ? Date.parse(device.lastSeenAt) : 0;
+        if (Date.now() - seen > 60_000) void devices.touch(device.id).catch(() => undefined);
       }
     }
     if (req.principal) principals.set(req.raw, req.principal);
