@@ -10,6 +10,11 @@ export const errorSchema = {
   required: ['code', 'message'],
 } as const;
 
+/** Response schemas for the error statuses a route may answer, all with the one error shape. */
+export function errorResponses(...statuses: number[]): Record<number, typeof errorSchema> {
+  return Object.fromEntries(statuses.map((status) => [status, errorSchema]));
+}
+
 export function errorBody(err: { code: string; message: string }) {
   return { code: err.code, message: err.message };
 }

@@ -11,7 +11,7 @@ import { PullSourcesRepository, toPublicPullSource, type PullProtocol } from '..
 import { sealSecret } from '../../db/secret-box.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, errorSchema } from '../schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
@@ -306,11 +306,7 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
               required: ['name', 'sizeBytes', 'status'],
             },
           },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
+          ...errorResponses(400, 401, 403, 404, 409),
         },
       },
     },
@@ -381,11 +377,7 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
             properties: { files: { type: 'integer' }, stored: { type: 'integer' }, missing: { type: 'integer' } },
             required: ['files', 'stored', 'missing'],
           },
-          400: errorSchema,
-          401: errorSchema,
-          403: errorSchema,
-          404: errorSchema,
-          409: errorSchema,
+          ...errorResponses(400, 401, 403, 404, 409),
         },
       },
     },
