@@ -5,6 +5,7 @@ import { m004People } from './004-people.js';
 import { m005CustodyExport } from './005-custody-export.js';
 import { m006Docks } from './006-docks.js';
 import { m007Review } from './007-review.js';
+import { m008Rooms } from './008-rooms.js';
 
 export interface Migration {
   id: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: Migration[] = [
   m005CustodyExport,
   m006Docks,
   m007Review,
+  m008Rooms,
 ];
