@@ -11,6 +11,12 @@ command -v redis-server >/dev/null 2>&1 || need+=(redis-server)
 # Evidence export: ISO 9660 disc images (xorriso) and unzip for the export tests.
 command -v xorriso >/dev/null 2>&1 || need+=(xorriso)
 command -v unzip >/dev/null 2>&1 || need+=(unzip)
+# Interrogation-room camera simulator (tests and the demo room): GStreamer's RTSP server, run by Debian's
+# /usr/bin/python3 through python3-gi; gstreamer1.0-x carries the clock overlay.
+for pkg in python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 gstreamer1.0-plugins-base gstreamer1.0-plugins-good \
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" = "install ok installed" ] || need+=("$pkg")
+done
 for extra in "$@"; do
   case "$extra" in
     --with-*) pkg="${extra#--with-}"; dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;

@@ -36,6 +36,7 @@ process.on('exit', () => killAllChildren('SIGKILL'));
 export interface RunFfmpegOptions {
   /** Arguments after the global flags this module adds (-hide_banner -nostdin -progress pipe:1 -nostats). */
   args: string[];
+  /** Infinity: no time limit (a long-running recorder, stopped by `signal`). */
   timeoutMs: number;
   /** Media duration the run covers, for percent progress. */
   durationSec?: number;
@@ -49,6 +50,8 @@ export interface RunFfmpegOptions {
   killGraceMs?: number;
   /** Called with the pid (= process group id) once started: for logs, and for tests that check it is gone. */
   onSpawn?: (pid: number) => void;
+  /** The raw `-progress` text as it arrives (key=value lines), for callers that read more than the percent. */
+  onProgressText?: (text: string) => void;
 }
 
 /**
@@ -65,12 +68,19 @@ export async function runFfmpeg(opts: RunFfmpegOptions): Promise<{ stderrTail: s
     signal: opts.signal,
     killGraceMs: opts.killGraceMs,
     onSpawn: opts.onSpawn,
-    onStdout: parse ? (chunk) => parse(chunk.toString('latin1')) : undefined,
+    onStdout:
+      parse || opts.onProgressText
+        ? (chunk) => {
+            const text = chunk.toString('latin1');
+            parse?.(text);
+            opts.onProgressText?.(text);
+          }
+        : undefined,
   });
   throwIfStopped(out, opts.timeoutMs, opts.signal);
   if (out.code !== 0) {
     const tail = out.stderrTail.trim();
-    throw Object.assign(new Errors.FFMPEG_FAILED(out.code ?? out.exitSignal, tail.slice(-1000)), { stderrTail: tail });
+    throw Object.assign(new Errors.FFMPEG_FAILED(out.code ?? out.exitSignal, tail.slice(-1000)), { stderrTail: tail, exitCode: out.code, exitSignal: out.exitSignal });
   }
   return { stderrTail: out.stderrTail };
 }
@@ -165,7 +175,7 @@ function runGroup(o: GroupRun): Promise<GroupOutcome> {
       signalGroup(pid, 'SIGTERM');
       killTimer = setTimeout(() => signalGroup(pid, 'SIGKILL'), o.killGraceMs ?? DEFAULT_GRACE_MS);
     };
-    const timer = setTimeout(() => stop('timeout'), o.timeoutMs);
+    const timer = Number.isFinite(o.timeoutMs) ? setTimeout(() => stop('timeout'), o.timeoutMs) : undefined;
     const onAbort = () => stop('abort');
     o.signal?.addEventListener('abort', onAbort, { once: true });
 
