@@ -121,11 +121,26 @@ const schema = z.object({
   CUSTODY_VERIFY_MAX_SECONDS: z.coerce.number().int().min(1).max(24 * 3600).default(300),
   /** Export packages built at once per worker replica (each streams every original once per format). */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
+
+  // interrogation-room recording
+  /** Run the interrogation-room recorder here. Safe on several replicas: each session's recording is leased. */
+  RECORDER: bool.default(true),
+  /** Length of each recorded segment; each is ingested on its own, so a crash loses at most the open one. */
+  RECORDING_SEGMENT_SEC: z.coerce.number().int().min(1).max(600).default(4),
+  /** A camera that closes no segment for this long is cut and reconnected (stream-stalled). */
+  RECORDING_STALL_SEC: z.coerce.number().min(2).max(3600).default(15),
+  /** Reconnect delays: the first retry after the minimum, growing ×1.5 per attempt without footage, up to the maximum. */
+  RECORDING_RETRY_MIN_MS: z.coerce.number().int().min(50).max(60_000).default(250),
+  RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
+  /** A gap longer than this breaks "full recording" and needs a person's reason. */
+  RECORDING_GAP_TOLERANCE_SEC: z.coerce.number().min(0).max(3600).default(2),
+  /** A recorder that stops renewing its lease on a session (crashed) loses it after this long; another takes over. */
+  RECORDING_LEASE_SEC: z.coerce.number().int().min(3).max(3600).default(20),
 });
 
 export type Config = z.infer<typeof schema> & {
   /** Absolute paths derived from DATA_DIR. */
-  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string; scratch: string; dockSpool: string };
+  paths: { data: string; pglite: string; objects: string; uploads: string; redis: string; scratch: string; dockSpool: string; recordingSpool: string };
 };
 
 export class ConfigError extends Error {
@@ -147,6 +162,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.INVENTORY_WARNING_HOURS >= c.INVENTORY_DEADLINE_HOURS) {
     throw new ConfigError('Invalid configuration:\n  INVENTORY_WARNING_HOURS: must be less than INVENTORY_DEADLINE_HOURS');
   }
+  if (c.RECORDING_STALL_SEC < c.RECORDING_SEGMENT_SEC + 2) {
+    throw new ConfigError('Invalid configuration:\n  RECORDING_STALL_SEC: must be at least RECORDING_SEGMENT_SEC + 2 (a healthy stream closes a segment every RECORDING_SEGMENT_SEC)');
+  }
+  if (c.RECORDING_RETRY_MIN_MS > c.RECORDING_RETRY_MAX_MS) {
+    throw new ConfigError('Invalid configuration:\n  RECORDING_RETRY_MIN_MS: must not exceed RECORDING_RETRY_MAX_MS');
+  }
   const data = path.resolve(c.DATA_DIR);
   return {
     ...c,
@@ -158,6 +179,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       redis: path.join(data, 'redis'),
       scratch: path.join(data, 'scratch'),
       dockSpool: path.join(data, 'dock-spool'),
+      recordingSpool: path.join(data, 'recording-spool'),
     },
   };
 }

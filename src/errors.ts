@@ -78,6 +78,20 @@ export const Errors = {
   EXPORT_FORMAT_NOT_BUILT: createError('EVM_EXPORT_FORMAT_NOT_BUILT', 'Export %s was not built as %s (built: %s)', 404),
   EXPORT_SOURCE_MISMATCH: createError('EVM_EXPORT_SOURCE_MISMATCH', 'The stored %s hashes to %s, not %s as recorded: the export was stopped; run a custody verification', 422),
   ISO_FAILED: createError('EVM_ISO_FAILED', 'xorriso failed to build the disc image (exit %s): %s', 500),
+
+  // interrogation rooms, cameras and the platform's own recording of sessions
+  DUPLICATE_ROOM: createError('EVM_DUPLICATE_ROOM', 'A room named "%s" already exists', 409),
+  NOT_A_CAMERA: createError('EVM_NOT_A_CAMERA', 'Device %s is not a camera (kind %s)', 409),
+  CAMERA_IN_ROOM: createError('EVM_CAMERA_IN_ROOM', 'Camera %s is already attached to room %s: detach it there first', 409),
+  ROOM_NOT_CONFIGURED: createError('EVM_ROOM_NOT_CONFIGURED', 'Room "%s" has no cameras attached: an admin must create the room and attach its cameras (POST /api/v1/rooms, then /api/v1/rooms/{id}/cameras)', 409),
+  ROOM_RECORDING: createError('EVM_ROOM_RECORDING', 'Room %s is recording session %s: its cameras cannot change until that recording stops', 409),
+  CAMERA_UNREACHABLE: createError('EVM_CAMERA_UNREACHABLE', 'Camera %s did not answer over ONVIF: %s', 502),
+  RECORDING_ACTIVE: createError('EVM_RECORDING_ACTIVE', 'Session %s is already being recorded (switched on at %s by %s)', 409),
+  RECORDING_NOT_ACTIVE: createError('EVM_RECORDING_NOT_ACTIVE', 'Session %s is not being recorded', 409),
+  RECORDING_NOT_FINALIZED: createError('EVM_RECORDING_NOT_FINALIZED', 'The recording of session %s is %s: mark it only once it has stopped and its gaps are computed', 409),
+  RECORDING_GAPS_UNEXPLAINED: createError('EVM_RECORDING_GAPS_UNEXPLAINED', "Session %s has %s recording gap(s) without a reason: every interruption needs a person's reason before the session can be marked as recorded in full", 409),
+  RECORDING_ALREADY_MARKED: createError('EVM_RECORDING_ALREADY_MARKED', 'The recording of session %s was already marked as recorded in full at %s by %s', 409),
+  GAP_ALREADY_EXPLAINED: createError('EVM_GAP_ALREADY_EXPLAINED', 'Gap %s already has a reason (given by %s at %s); reasons are kept as given', 409),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

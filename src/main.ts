@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createDockPoller } from '../devices/dock-poller.js';
+import { createRecordingSupervisor } from '../devices/recording-supervisor.js';
 import { startDemoDock } from '../devices/simulators/demo-dock.js';
 import { runWorkers } from '../workers/run-workers.js';
 import { buildApp } from './api/app.js';
@@ -22,6 +23,8 @@ async function main() {
   sweeper.unref();
   // Pull docks (FTP, shared folders): leased per source in PostgreSQL, so every replica may run one.
   const dockPoller = config.DOCK_POLLER ? createDockPoller(services).start() : null;
+  // Interrogation-room recording: sessions switched on through the API are leased in PostgreSQL, one recorder each.
+  const recorder = config.RECORDER ? createRecordingSupervisor(services).start() : null;
 
   await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
@@ -41,6 +44,15 @@ async function main() {
           return async () => undefined;
         })
     : async () => undefined;
+  // The demo interrogation room (two simulated ONVIF/RTSP cameras) needs GStreamer's RTSP server from Debian.
+  const stopDemoRoom = config.DEMO_DOCK
+    ? await import('../devices/simulators/demo-room.js')
+        .then((m) => m.startDemoRoom({ baseUrl: url, adminToken: services.adminToken, log }))
+        .catch((err) => {
+          log.warn({ err }, 'demo interrogation room not started');
+          return async () => undefined;
+        })
+    : async () => undefined;
 
   let stopping = false;
   const exit = async (signal: string) => {
@@ -50,6 +62,8 @@ async function main() {
     stopDemo();
     await stopFtpDemo().catch(() => undefined);
     await dockPoller?.stop();
+    await recorder?.stop();
+    await stopDemoRoom().catch(() => undefined);
     clearInterval(sweeper);
     await app.close();
     await stopWorkers();

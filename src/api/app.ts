@@ -17,6 +17,8 @@ import { usersPlugin } from './plugins/users.js';
 import { accessPlugin } from './plugins/access.js';
 import { custodyPlugin } from './plugins/custody.js';
 import { exportsPlugin } from './plugins/exports.js';
+import { recordingPlugin } from './plugins/recording.js';
+import { roomsPlugin } from './plugins/rooms.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
@@ -73,5 +75,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(casesPlugin, { services });
   await app.register(linksPlugin, { services });
   await app.register(reviewPlugin, { services });
+  await app.register(roomsPlugin, { services });
+  await app.register(recordingPlugin, { services });
   return app;
 }

@@ -34,6 +34,14 @@ export const CUSTODY_EVENT_TYPES = [
   'export.approved',
   'export.rejected',
   'export.downloaded',
+  // interrogation rooms and the platform's own recording of sessions
+  'room.camera_attached',
+  'room.camera_detached',
+  'recording.started',
+  'recording.stopped',
+  'recording.gap_detected',
+  'recording.gap_explained',
+  'recording.marked_full',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 
