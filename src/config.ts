@@ -8,6 +8,11 @@ const bool = z
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
 const bytes = z.coerce.number().int().positive();
 const optionalUrl = z.string().url().optional();
+/** "permanent" or a whole number of months. */
+const caseFilePeriod = z
+  .string()
+  .regex(/^(permanent|[1-9][0-9]{0,3})$/, 'must be "permanent" or a number of months')
+  .transform((v): { months: number } | 'permanent' => (v === 'permanent' ? 'permanent' : { months: Number(v) }));
 
 /**
  * Every setting the service reads, with its default. Parsed once at boot; a bad value stops start-up with a
@@ -122,6 +127,22 @@ const schema = z.object({
   /** Export packages built at once per worker replica (each streams every original once per format). */
   EXPORT_CONCURRENCY: z.coerce.number().int().min(1).max(16).default(1),
 
+  // retention and disposal (2016 field-footage rules; interrogation recordings follow their case file)
+  /** Field footage is kept at least this many months after it ends; the rules set 6 as the floor. */
+  RETENTION_FIELD_MONTHS: z.coerce.number().int().min(6, 'the rules keep field footage at least 6 months').max(1200).default(6),
+  /** How long a closed criminal case's file (its evidence and interrogation recordings) is kept: "permanent" or months. */
+  RETENTION_CRIMINAL_CASE: caseFilePeriod.default('permanent'),
+  /** The same for administrative cases. */
+  RETENTION_ADMINISTRATIVE_CASE: caseFilePeriod.default('permanent'),
+  /** Approved disposals wait this long in the recycle bin (restorable) before originals are deleted. */
+  DISPOSAL_RECYCLE_DAYS: z.coerce.number().min(0).max(3650).default(30),
+  /** Review derivatives of approved disposals may go this soon after approval (they can be re-made on restore). */
+  DISPOSAL_DERIVATIVE_RECYCLE_DAYS: z.coerce.number().min(0).max(3650).default(0),
+  /** Recompute retention decisions, extend Object Lock and purge what is due this often; 0 turns the sweep off. */
+  RETENTION_SWEEP_MINUTES: z.coerce.number().min(0).max(7 * 24 * 60).default(60),
+  /** auto: put originals under S3 Object Lock (COMPLIANCE) where the bucket has it enabled; off: never try. */
+  OBJECT_LOCK: z.enum(['auto', 'off']).default('auto'),
+
   // interrogation-room recording
   /** Run the interrogation-room recorder here. Safe on several replicas: each session's recording is leased. */
   RECORDER: bool.default(true),
@@ -136,6 +157,27 @@ const schema = z.object({
   RECORDING_GAP_TOLERANCE_SEC: z.coerce.number().min(0).max(3600).default(2),
   /** A recorder that stops renewing its lease on a session (crashed) loses it after this long; another takes over. */
   RECORDING_LEASE_SEC: z.coerce.number().int().min(3).max(3600).default(20),
+
+  // coverage, reports and supervision
+  /** Share of a period's cases sampled for supervisory review (the rules: at least 20%). */
+  SUPERVISION_SAMPLE_FRACTION: z.coerce.number().gt(0).max(1).default(0.2),
+  /** JSON object of per-unit shares, e.g. {"110000000002": 0.1} for departments the rules allow 10%. */
+  SUPERVISION_UNIT_FRACTIONS: z
+    .string()
+    .transform((s, ctx): Record<string, number> => {
+      try {
+        const o = JSON.parse(s) as Record<string, unknown>;
+        if (!o || typeof o !== 'object' || Array.isArray(o)) throw new Error('must be a JSON object of unit code to fraction');
+        for (const [k, v] of Object.entries(o)) if (typeof v !== 'number' || !(v > 0 && v <= 1)) throw new Error(`fraction of ${k} must be in (0, 1]`);
+        return o as Record<string, number>;
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    })
+    .default({}),
+  /** How often the coverage gauges of /metrics (current month) are recomputed; 0 turns them off. Never per scrape. */
+  COVERAGE_METRICS_INTERVAL_SEC: z.coerce.number().int().min(0).max(86_400).default(300),
 });
 
 export type Config = z.infer<typeof schema> & {
@@ -167,6 +209,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (c.RECORDING_RETRY_MIN_MS > c.RECORDING_RETRY_MAX_MS) {
     throw new ConfigError('Invalid configuration:\n  RECORDING_RETRY_MIN_MS: must not exceed RECORDING_RETRY_MAX_MS');
+  }
+  if (c.DISPOSAL_DERIVATIVE_RECYCLE_DAYS > c.DISPOSAL_RECYCLE_DAYS) {
+    throw new ConfigError('Invalid configuration:\n  DISPOSAL_DERIVATIVE_RECYCLE_DAYS: must not exceed DISPOSAL_RECYCLE_DAYS');
   }
   const data = path.resolve(c.DATA_DIR);
   return {

@@ -92,6 +92,18 @@ export const Errors = {
   RECORDING_GAPS_UNEXPLAINED: createError('EVM_RECORDING_GAPS_UNEXPLAINED', "Session %s has %s recording gap(s) without a reason: every interruption needs a person's reason before the session can be marked as recorded in full", 409),
   RECORDING_ALREADY_MARKED: createError('EVM_RECORDING_ALREADY_MARKED', 'The recording of session %s was already marked as recorded in full at %s by %s', 409),
   GAP_ALREADY_EXPLAINED: createError('EVM_GAP_ALREADY_EXPLAINED', 'Gap %s already has a reason (given by %s at %s); reasons are kept as given', 409),
+  // Operations (admin screens)
+  JOB_NOT_FAILED: createError('EVM_JOB_NOT_FAILED', 'Job %s is %s: only a failed job can be retried', 409),
+  // retention, legal holds and disposal
+  MEDIA_DISPOSED: createError('EVM_MEDIA_DISPOSED', 'Media %s was disposed of (%s): only its tombstone in the custody chain remains', 410),
+  RETENTION_DOWNGRADE: createError('EVM_RETENTION_DOWNGRADE', 'Only a unit head or an admin may shorten retention (%s); officers and reviewers may classify unclassified footage or keep it longer', 403),
+  HOLD_RELEASED: createError('EVM_HOLD_RELEASED', 'Legal hold %s was already released at %s by %s', 409),
+  DISPOSAL_EMPTY: createError('EVM_DISPOSAL_EMPTY', 'Nothing to dispose of: %s', 422),
+  DISPOSAL_NOT_ELIGIBLE: createError('EVM_DISPOSAL_NOT_ELIGIBLE', 'Media %s may not be disposed of: %s (see GET /api/v1/retention/media/{id})', 409),
+  DISPOSAL_NOT_PENDING: createError('EVM_DISPOSAL_NOT_PENDING', 'Disposal batch %s is %s: it no longer takes approvals', 409),
+  DISPOSAL_SAME_APPROVER: createError('EVM_DISPOSAL_SAME_APPROVER', 'Disposal batch %s was already approved by %s: a second, different person must approve it', 409),
+  DISPOSAL_NOT_RESTORABLE: createError('EVM_DISPOSAL_NOT_RESTORABLE', 'Media %s in disposal batch %s is %s: only items still pending or in the recycle bin can be restored', 409),
+  DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

@@ -8,6 +8,10 @@ import { verifyHandler } from './verify.js';
 import { custodyVerifyHandler } from './custody-verify.js';
 import { exportHandler } from './export.js';
 import { linkHandler } from './link.js';
+import { joinRecordingHandler } from './join-recording.js';
+import { pipProxyHandler } from './pip-proxy.js';
+import { retentionSweepHandler } from './retention-sweep.js';
+import { disposalPurgeHandler } from './disposal-purge.js';
 
 /** Every job handler, keyed by job name; start-up fails if one is missing or doubled. */
 export function handlers(s: Services): HandlerMap {
@@ -20,5 +24,9 @@ export function handlers(s: Services): HandlerMap {
     ['custody-verify', custodyVerifyHandler({ db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config }) as never],
     ['export', exportHandler({ db: s.db, store: s.store, log: s.log, config: s.config }) as never],
     ['link', linkHandler({ db: s.db, log: s.log, bufferMinutes: s.config.AUTO_LINK_BUFFER_MINUTES }) as never],
+    ['join-recording', joinRecordingHandler({ ...deps, ingest: s.ingest, sm3: s.config.SM3_MODE === 'always' }) as never],
+    ['pip-proxy', pipProxyHandler(deps) as never],
+    ['retention-sweep', retentionSweepHandler({ db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config }) as never],
+    ['disposal-purge', disposalPurgeHandler({ db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config }) as never],
   ]);
 }

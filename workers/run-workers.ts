@@ -6,6 +6,7 @@ import { handlers } from './handlers.js';
 import { WorkerPool } from './worker-pool.js';
 import { startCheckpointTimer } from '../src/custody/checkpoints.js';
 import { reconcileExports } from '../src/export/reconcile.js';
+import { scheduleRetentionSweep } from '../src/retention/sweep-schedule.js';
 
 /** Starts the pipeline workers plus the periodic reconciler; returns a stopper. Used by both entry points. */
 export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promise<() => Promise<void>> {
@@ -32,6 +33,8 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
   timer.unref();
   // Signed checkpoints of the custody chain head every CHECKPOINT_INTERVAL_MINUTES.
   const stopCheckpoints = startCheckpointTimer(s);
+  // Retention decisions, Object Lock and due disposal purges, every RETENTION_SWEEP_MINUTES (a repeatable job).
+  await scheduleRetentionSweep(s);
   return async () => {
     clearInterval(timer);
     stopCheckpoints();

@@ -19,6 +19,14 @@ import { custodyPlugin } from './plugins/custody.js';
 import { exportsPlugin } from './plugins/exports.js';
 import { recordingPlugin } from './plugins/recording.js';
 import { roomsPlugin } from './plugins/rooms.js';
+import { coveragePlugin } from './plugins/coverage.js';
+import { reportsPlugin } from './plugins/reports.js';
+import { supervisionPlugin } from './plugins/supervision.js';
+import { retentionPlugin } from './plugins/retention.js';
+import { liveViewPlugin } from './plugins/live-view.js';
+import { LiveViewHub } from '../../devices/live-view.js';
+import { webPlugin } from './plugins/web.js';
+import { adminQueuesPlugin } from './plugins/admin-queues.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
@@ -77,5 +85,14 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(reviewPlugin, { services });
   await app.register(roomsPlugin, { services });
   await app.register(recordingPlugin, { services });
+  await app.register(coveragePlugin, { services });
+  await app.register(reportsPlugin, { services });
+  await app.register(supervisionPlugin, { services });
+  await app.register(retentionPlugin, { services });
+  // Live view spawns ffmpeg per watched camera (devices/live-view.ts); the API holds the hub because it owns the sockets.
+  await app.register(liveViewPlugin, { services, streams: new LiveViewHub({ db: services.db, log: services.log, credentialsKey: services.config.DOCK_CREDENTIALS_KEY }) });
+  await app.register(adminQueuesPlugin, { services });
+  // Last: the web UI answers only the paths no API route owns.
+  await app.register(webPlugin);
   return app;
 }

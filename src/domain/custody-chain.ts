@@ -42,6 +42,24 @@ export const CUSTODY_EVENT_TYPES = [
   'recording.gap_detected',
   'recording.gap_explained',
   'recording.marked_full',
+  // one joined recording per camera per session; live view of a room camera (opened, closed)
+  'recording.joined',
+  'live_view.opened',
+  'live_view.closed',
+  // retention, legal holds and disposal (a tombstone, media.disposed, carries the hash of what was deleted)
+  'retention.classified',
+  'retention.marked_important',
+  'retention.object_locked',
+  'hold.placed',
+  'hold.released',
+  'disposal.proposed',
+  'disposal.approved',
+  'disposal.blocked',
+  'disposal.cancelled',
+  'media.recycled',
+  'media.restored',
+  'derivative.disposed',
+  'media.disposed',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 

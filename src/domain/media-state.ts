@@ -6,8 +6,10 @@
  *
  * `rejected`: the stored bytes do not match the declared hash; kept for inspection, never acknowledged.
  * `failed`: the original is verified and kept, but review derivatives could not be made (reason recorded).
+ * `disposed`: deleted after an approved disposal (src/domain/disposal.ts); the row and a tombstone custody event
+ * carrying its hash remain. Only the disposal purge sets it.
  */
-export const MEDIA_STATES = ['stored', 'verified', 'processing', 'ready', 'failed', 'rejected'] as const;
+export const MEDIA_STATES = ['stored', 'verified', 'processing', 'ready', 'failed', 'rejected', 'disposed'] as const;
 export type MediaState = (typeof MEDIA_STATES)[number];
 
 const NEXT: Record<MediaState, readonly MediaState[]> = {
@@ -17,6 +19,7 @@ const NEXT: Record<MediaState, readonly MediaState[]> = {
   ready: [],
   failed: [],
   rejected: [],
+  disposed: [],
 };
 
 export function canTransition(from: MediaState, to: MediaState): boolean {

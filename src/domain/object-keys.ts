@@ -7,10 +7,16 @@ export function originalKey(sha256: string): string {
   return `originals/${sha256.slice(0, 2)}/${sha256.slice(2, 4)}/${sha256}`;
 }
 
+/** Per-media review derivatives, each served at /api/v1/media/{id}/{kind}. */
 export const DERIVATIVE_KINDS = ['proxy', 'poster', 'sprite'] as const;
-export type DerivativeKind = (typeof DERIVATIVE_KINDS)[number];
+/**
+ * Derivatives made from several originals: 'pip' is a session's picture-in-picture review proxy (overview with the
+ * frontal camera inset), recorded on the overview's joined recording and served by the recording API.
+ */
+export const COMPOSITE_DERIVATIVE_KINDS = ['pip'] as const;
+export type DerivativeKind = (typeof DERIVATIVE_KINDS)[number] | (typeof COMPOSITE_DERIVATIVE_KINDS)[number];
 
-const EXT: Record<DerivativeKind, string> = { proxy: 'mp4', poster: 'webp', sprite: 'webp' };
+const EXT: Record<DerivativeKind, string> = { proxy: 'mp4', poster: 'webp', sprite: 'webp', pip: 'mp4' };
 
 /** One key per (original, kind): a re-run handler overwrites its own output instead of adding a second one. */
 export function derivativeKey(parentSha256: string, kind: DerivativeKind): string {

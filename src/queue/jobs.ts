@@ -2,7 +2,7 @@
  * The pipeline's job names and payloads, defined once. Each job name is also its BullMQ queue, so concurrency
  * is set per stage. A payload only names the media: PostgreSQL holds the truth, and a handler always re-reads it.
  */
-export const JOB_NAMES = ['verify', 'probe', 'proxy', 'thumbnails', 'custody-verify', 'export', 'link'] as const;
+export const JOB_NAMES = ['verify', 'probe', 'proxy', 'thumbnails', 'custody-verify', 'export', 'link', 'join-recording', 'pip-proxy', 'retention-sweep', 'disposal-purge'] as const;
 export type JobName = (typeof JOB_NAMES)[number];
 
 export interface JobPayloads {
@@ -20,6 +20,14 @@ export interface JobPayloads {
   export: { exportId: string };
   /** Link verified footage automatically: the case its dock named, the one 110 incident of its officer at the time. */
   link: { mediaId: string };
+  /** Join one camera's segments of a finalized session recording into one MP4, ingested as its own media. */
+  'join-recording': { sessionId: string; deviceId: string };
+  /** Picture-in-picture review proxy of a session (frontal inset over overview, wall-clock time burned in). */
+  'pip-proxy': { sessionId: string };
+  /** Recompute stale retention decisions (and their Object Lock), and queue the purge of approved disposals now due. */
+  'retention-sweep': { trigger: 'schedule' | 'manual' };
+  /** Delete what is due in one approved disposal batch (derivatives first, originals after the recycle period). */
+  'disposal-purge': { batchId: string };
 }
 
 export type JobPayload<N extends JobName> = JobPayloads[N];
@@ -29,8 +37,13 @@ export type JobPayload<N extends JobName> = JobPayloads[N];
  * so a reconciler and a retrying ingest can both enqueue without doubling work.
  */
 export function jobId<N extends JobName>(name: N, payload: JobPayload<N>): string {
-  const p = payload as { mediaId?: string; runId?: string; slice?: number; exportId?: string };
+  const p = payload as { mediaId?: string; runId?: string; slice?: number; exportId?: string; sessionId?: string; deviceId?: string; batchId?: string };
+  // One sweep at a time, one purge per disposal batch: the running one does whatever is due when it runs.
+  if (name === 'retention-sweep') return name;
+  if (p.batchId !== undefined) return `${name}-${p.batchId}`;
   if (p.runId !== undefined) return `${name}-${p.runId}-${p.slice ?? 0}`;
+  // One join per session and camera, one PiP per session: enqueued again while queued or running is a no-op.
+  if (p.sessionId !== undefined) return p.deviceId !== undefined ? `${name}-${p.sessionId}-${p.deviceId}` : `${name}-${p.sessionId}`;
   if (p.exportId !== undefined) return `${name}-${p.exportId}`;
   return `${name}-${p.mediaId}`;
 }

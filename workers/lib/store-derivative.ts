@@ -8,7 +8,7 @@ import type { Media } from '../../src/db/repositories/media-repository.js';
 import { ContentHasher } from '../../src/ingest/content-hasher.js';
 import type { PipelineDeps } from './pipeline-deps.js';
 
-const CONTENT_TYPE: Record<DerivativeKind, string> = { proxy: 'video/mp4', poster: 'image/webp', sprite: 'image/webp' };
+const CONTENT_TYPE: Record<DerivativeKind, string> = { proxy: 'video/mp4', poster: 'image/webp', sprite: 'image/webp', pip: 'video/mp4' };
 
 /**
  * Stores a finished derivative under its deterministic key and records it with its provenance and a custody event,

@@ -6,6 +6,9 @@ import { m005CustodyExport } from './005-custody-export.js';
 import { m006Docks } from './006-docks.js';
 import { m007Review } from './007-review.js';
 import { m008Rooms } from './008-rooms.js';
+import { m009RecordingJoins } from './009-recording-joins.js';
+import { m011Coverage } from './011-coverage.js';
+import { m010Retention } from './010-retention.js';
 
 export interface Migration {
   id: string;
@@ -22,4 +25,7 @@ export const MIGRATIONS: Migration[] = [
   m006Docks,
   m007Review,
   m008Rooms,
+  m009RecordingJoins,
+  m010Retention,
+  m011Coverage,
 ];
