@@ -30,6 +30,7 @@ import { openSecret } from '../src/db/secret-box.js';
 import { isEvmError } from '../src/errors.js';
 import { ContentHasher } from '../src/ingest/content-hasher.js';
 import type { IngestService } from '../src/ingest/ingest-service.js';
+import type { JobQueues } from '../src/queue/queues.js';
 import { addLink } from '../src/ingest/link-writer.js';
 import { runCapture } from '../src/media/ffmpeg-process.js';
 import { probeMedia } from '../src/media/probe.js';
@@ -58,6 +59,8 @@ export interface RecordingSupervisorOptions {
 interface Deps {
   db: Db;
   ingest: IngestService;
+  /** To enqueue each camera's join once the recording is finalized (the reconciler re-derives a lost one). */
+  queues?: Pick<JobQueues, 'enqueue'>;
   log: Logger;
   sm3: boolean;
   credentialsKey: string | undefined;
@@ -292,6 +295,10 @@ class SessionRun {
       return r.finalize(this.session.id, this.sup.owner, { coverage: report.coverage, fullRecording: report.fullRecording });
     });
     if (!done) throw new Error('recording was not finalized (lease lost or switched on again)');
+    // Each camera's segments are joined into one recording by a job; a failed enqueue is re-derived by the reconciler.
+    for (const deviceId of new Set(segments.map((s) => s.deviceId))) {
+      await this.sup.deps.queues?.enqueue('join-recording', { sessionId: this.session.id, deviceId }).catch((err) => this.log.warn({ err, sessionId: this.session.id, deviceId }, 'join not enqueued; the reconciler will'));
+    }
     await this.cleanSpool();
     this.log.info({ sessionId: this.session.id, coverage: report.coverage, gaps: report.gaps.length, full: report.fullRecording }, 'recording finalized');
   }
@@ -500,7 +507,7 @@ class SessionRun {
 export function createRecordingSupervisor(services: Services, o: RecordingSupervisorOptions = {}): RecordingSupervisor {
   const { config } = services;
   return new RecordingSupervisor(
-    { db: services.db, ingest: services.ingest, log: services.log, sm3: config.SM3_MODE === 'always', credentialsKey: config.DOCK_CREDENTIALS_KEY },
+    { db: services.db, ingest: services.ingest, queues: services.queues, log: services.log, sm3: config.SM3_MODE === 'always', credentialsKey: config.DOCK_CREDENTIALS_KEY },
     {
       leaseSec: config.RECORDING_LEASE_SEC,
       segmentSec: config.RECORDING_SEGMENT_SEC,

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingSupervisor, type RecordingSupervisor } from '../devices/recording-supervisor.js';
 import { startOnvifSimulator, type OnvifSimulator } from '../devices/simulators/onvif-simulator.js';
 import { startRtspCamera, type RtspCamera } from '../devices/simulators/rtsp-camera.js';
+import { wallClockAt } from '../src/domain/recording-join.js';
 import { apiOf, createPeople } from './helpers/case-fixtures.js';
 import { waitFor } from './helpers/docks.js';
 import { startHarness, type Harness } from './helpers/harness.js';
@@ -255,6 +256,20 @@ describe('interrogation-room recording', () => {
       expect(marked.status, JSON.stringify(marked.body)).toBe(200);
       expect(marked.body.fullRecording).toBe(false);
       expect(marked.body.gaps[0].reason).toContain('断电');
+
+      // The joined recording skips the gap (no time in the file); its offset table maps player time across it.
+      const joined = await waitFor(async () => {
+        const r = await recording(id);
+        return r.body.joined?.length === 1 && r.body.joined[0];
+      }, 60_000, 'joined recording');
+      expect(joined.jumps, JSON.stringify(joined.offsets)).toHaveLength(1);
+      // the jump is the time between two segments; the gap is also cut at keyframes and events: close, not equal
+      expect(joined.jumps[0].durationSec).toBeGreaterThan(3);
+      expect(Math.abs(joined.jumps[0].durationSec - gap.durationSec), JSON.stringify({ jumps: joined.jumps, gap })).toBeLessThanOrEqual(2.5);
+      const resumedAt = wallClockAt(joined.offsets, joined.jumps[0].mediaOffsetSec + 0.5)!;
+      expect(Math.abs(resumedAt - (Date.parse(joined.jumps[0].wallEnd) + 500))).toBeLessThan(50);
+      expect(Math.abs(resumedAt - (Date.parse(gap.endedAt) + 500))).toBeLessThan(2500);
+      expect(wallClockAt(joined.offsets, 0)).toBe(Date.parse(joined.wallStart));
     });
 
     it('ffmpeg killed: the recorder restarts it, the lost open segment is a recorder-restart gap', async ({ expect }) => {

@@ -259,7 +259,12 @@ const derivativesPresenceSchema = {
 
 export const reviewBlockerSchema = {
   type: 'object',
-  properties: { kind: { type: 'string', enum: ['recording-not-reviewed', 'session-unrecorded'] }, sessionId: uuid, mediaId: uuid },
+  properties: {
+    kind: { type: 'string', enum: ['recording-not-reviewed', 'session-unrecorded', 'recording-in-progress', 'recording-not-joined'] },
+    sessionId: uuid,
+    mediaId: uuid,
+    deviceId: { ...uuid, description: 'recording-not-joined: the camera whose segments are still being joined into one recording' },
+  },
   required: ['kind', 'sessionId'],
 } as const;
 
@@ -297,7 +302,18 @@ export const caseReviewSchema = {
             type: 'array',
             items: {
               type: 'object',
-              properties: { ...mediaBriefSchema.properties, derivatives: derivativesPresenceSchema, review: { ...recordingReviewSchema, type: ['object', 'null'] } },
+              properties: {
+                ...mediaBriefSchema.properties,
+                derivatives: derivativesPresenceSchema,
+                review: { ...recordingReviewSchema, type: ['object', 'null'] },
+                role: {
+                  type: 'string',
+                  enum: ['original', 'joined', 'superseded-join'],
+                  description: "joined: one camera's platform recording in one file (the one to review); segments are not listed here",
+                },
+                deviceId: { type: ['string', 'null'], description: 'the camera of a joined recording' },
+                required: { type: 'boolean', description: 'whether the case review needs this recording reviewed' },
+              },
               required: [...mediaBriefSchema.required, 'derivatives', 'review'],
             },
           },

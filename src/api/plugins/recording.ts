@@ -7,12 +7,18 @@ import { CasesRepository, type Case, type InterrogationSession } from '../../db/
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { RecordingsRepository, type RecordingGap, type SessionRecording } from '../../db/repositories/recordings-repository.js';
 import { RoomsRepository } from '../../db/repositories/rooms-repository.js';
+import { DerivativesRepository } from '../../db/repositories/derivatives-repository.js';
+import { MediaRepository } from '../../db/repositories/media-repository.js';
+import { RecordingJoinsRepository } from '../../db/repositories/recording-joins-repository.js';
+import { gapsInJoin } from '../../domain/recording-join.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { authorizeCase, userIdOf } from '../case-guard.js';
 import { uuidParams } from '../case-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses, errorSchema } from '../schemas.js';
+import { authorizeMedia, purposeOf } from '../auth/media-guard.js';
+import { sendObject } from './media.js';
 
 const TAGS = ['recording'];
 const SECURITY = [{ bearer: [] }];
@@ -107,6 +113,61 @@ export const recordingViewSchema = {
         required: ['mediaId', 'deviceId', 'startedAt', 'endedAt', 'sha256'],
       },
     },
+    joined: {
+      type: 'array',
+      description:
+        "One joined recording per camera (its segments concatenated losslessly into one media), made once the recording has stopped. This is what a reviewer watches and reviews. Gaps take no time in the file: offsets maps player time to wall-clock time (find the last entry with mediaOffsetSec ≤ t; wall time = wallStart + (t − mediaOffsetSec)); jumps lists where the file skips unrecorded time.",
+      items: {
+        type: 'object',
+        properties: {
+          joinId: { type: 'string' },
+          deviceId: { type: 'string' },
+          role: { type: 'string' },
+          mediaId: { type: 'string' },
+          sha256: { type: 'string' },
+          state: { type: 'string' },
+          wallStart: { type: 'string', description: 'wall-clock (server) time of the first frame' },
+          wallEnd: { type: 'string' },
+          durationSec: { type: 'number' },
+          segments: { type: 'integer' },
+          derivedFrom: { type: 'array', items: { type: 'object', properties: { mediaId: { type: 'string' }, sha256: { type: 'string' } }, required: ['mediaId', 'sha256'] } },
+          excluded: { type: 'array', items: { type: 'object', additionalProperties: true } },
+          offsets: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { mediaOffsetSec: { type: 'number' }, wallStart: { type: 'string' }, wallEnd: { type: 'string' }, durationSec: { type: 'number' } },
+              required: ['mediaOffsetSec', 'wallStart'],
+            },
+          },
+          jumps: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: { mediaOffsetSec: { type: 'number' }, wallStart: { type: 'string' }, wallEnd: { type: 'string' }, durationSec: { type: 'number' } },
+              required: ['mediaOffsetSec', 'wallStart', 'wallEnd', 'durationSec'],
+            },
+          },
+          operation: { type: 'object', additionalProperties: true, description: 'exact ffmpeg arguments and tool versions' },
+          createdAt: { type: 'string' },
+        },
+        required: ['joinId', 'deviceId', 'role', 'mediaId', 'sha256', 'wallStart', 'offsets'],
+      },
+    },
+    pip: {
+      type: ['object', 'null'],
+      description: 'the picture-in-picture review proxy (frontal inset over overview, wall-clock time burned in), once made: GET …/recording/pip',
+      properties: {
+        sha256: { type: 'string' },
+        sizeBytes: { type: 'integer' },
+        width: { type: 'integer' },
+        height: { type: 'integer' },
+        windowStart: { type: 'string' },
+        windowEnd: { type: 'string' },
+        parents: { type: 'array', items: { type: 'object', additionalProperties: true } },
+        createdAt: { type: 'string' },
+      },
+    },
     events: {
       type: 'array',
       items: {
@@ -141,6 +202,8 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
   const cases = new CasesRepository(db);
   const recordings = new RecordingsRepository(db);
   const rooms = new RoomsRepository(db);
+  const joins = new RecordingJoinsRepository(db);
+  const derivatives = new DerivativesRepository(db);
   const operators = app.requireRole('officer', 'reviewer', 'unit_head', 'admin');
   const attesters = app.requireRole('reviewer', 'unit_head', 'admin');
 
@@ -189,6 +252,49 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
       markedFullBy: rec.markedFullBy,
       segments: segments.map((s) => ({ ...s, state: states.get(s.mediaId) ?? 'unknown' })),
       events: events.slice(-500).map((e) => ({ at: e.at, deviceId: e.deviceId, kind: e.kind, cause: e.cause, details: e.details })),
+      ...(await joinedView(session.id)),
+    };
+  }
+
+  /** The session's current joined recordings (with their media state) and its PiP proxy, if made. */
+  async function joinedView(sessionId: string) {
+    const current = await joins.current(sessionId);
+    const states = current.length
+      ? new Map((await db.query<{ id: string; state: string }>('select id, state from media where id = any($1::uuid[])', [current.map((j) => j.mediaId)])).map((m) => [m.id, m.state]))
+      : new Map<string, string>();
+    const overview = current.find((j) => j.role === 'overview');
+    const pip = overview ? await derivatives.find(overview.mediaId, 'pip') : null;
+    return {
+      joined: current.map((j) => ({
+        joinId: j.id,
+        deviceId: j.deviceId,
+        role: j.role,
+        mediaId: j.mediaId,
+        sha256: j.sha256,
+        state: states.get(j.mediaId) ?? 'unknown',
+        wallStart: j.wallStart,
+        wallEnd: j.wallEnd,
+        durationSec: j.durationSec,
+        segments: j.segments.length,
+        derivedFrom: j.segments.map((x) => ({ mediaId: x.mediaId, sha256: x.sha256 })),
+        excluded: j.excluded,
+        offsets: j.offsets,
+        jumps: gapsInJoin(j.offsets),
+        operation: j.operation,
+        createdAt: j.createdAt,
+      })),
+      pip: pip
+        ? {
+            sha256: pip.sha256,
+            sizeBytes: Number(pip.sizeBytes),
+            width: pip.details.width as number,
+            height: pip.details.height as number,
+            windowStart: pip.details.windowStart as string,
+            windowEnd: pip.details.windowEnd as string,
+            parents: (pip.operation.inputs as unknown[]) ?? [],
+            createdAt: pip.createdAt,
+          }
+        : null,
     };
   }
 
@@ -284,6 +390,44 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
       const rec = await recordings.find(session.id);
       if (!rec) throw new Errors.NOT_FOUND(`recording of interrogation session ${session.id} (it was never switched on)`);
       return view(session, rec);
+    },
+  );
+
+  app.get<{ Params: { id: string }; Querystring: { purpose?: string } }>(
+    '/api/v1/interrogation-sessions/:id/recording/pip',
+    {
+      onRequest: operators,
+      schema: {
+        summary: 'Stream the picture-in-picture review proxy of a session (H.264/AAC MP4 ≤720p, HTTP Range). Recorded in the custody chain as a view.',
+        description:
+          "Frontal camera inset over the room overview, made from the two joined recordings on one wall-clock timeline (gaps show as NO RECORDING), with the time burned in. Authorised like the overview's joined recording itself (EVM_FORBIDDEN, logged); 404 until it is made. The view is logged once per opening request (no Range, or a Range from byte 0), with the stated purpose.",
+        tags: TAGS,
+        security: SECURITY,
+        params: sessionParams,
+        querystring: { type: 'object', properties: { purpose: { type: 'string', maxLength: 500 } } },
+        response: errorResponses(401, 403, 404, 416),
+      },
+    },
+    async (req, reply) => {
+      const session = await cases.findSession(req.params.id);
+      if (!session) throw new Errors.NOT_FOUND(`interrogation session ${req.params.id}`);
+      const overview = (await joins.current(session.id)).find((j) => j.role === 'overview');
+      const m = overview ? await new MediaRepository(db).findById(overview.mediaId) : null;
+      if (!overview || !m) throw new Errors.NOT_FOUND(`picture-in-picture proxy of session ${session.id} (no joined overview recording yet)`);
+      await authorizeMedia(db, req.principal!, m, 'view');
+      const d = await derivatives.find(m.id, 'pip');
+      if (!d) throw new Errors.NOT_FOUND(`picture-in-picture proxy of session ${session.id} (not made yet)`);
+      const range = req.headers.range;
+      if (!range || /^bytes=0-/.test(range)) {
+        await appendCustody(db, {
+          mediaId: m.id,
+          uploadId: null,
+          type: 'media.viewed',
+          actor: actorOf(req.principal!),
+          details: { derivative: 'pip', sha256: d.sha256, sessionId: session.id, parents: d.operation.inputs ?? null, ip: req.ip, purpose: purposeOf(req.query) },
+        });
+      }
+      return sendObject(req, reply, opts.services.store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"` });
     },
   );
 

@@ -1,12 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { reviewBlockers, summarizeBlockers, type ReviewBlocker } from '../../domain/case-review.js';
+import { recordingsToReview, reviewBlockers, summarizeBlockers, type RecordingRole, type ReviewBlocker, type SessionForReview } from '../../domain/case-review.js';
 import { ROLES } from '../../domain/roles.js';
 import type { Sql } from '../../db/db.js';
 import { AccessRepository } from '../../db/repositories/access-repository.js';
 import { CasesRepository, type Case, type InterrogationSession } from '../../db/repositories/cases-repository.js';
 import { CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
+import { RecordingJoinsRepository } from '../../db/repositories/recording-joins-repository.js';
 import { ReviewRepository, type CaseMediaLink, type RecordingReview, type ReviewMarkKind } from '../../db/repositories/review-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
@@ -81,7 +82,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
           ...s,
           recordings: state.recordings(s.id).flatMap((mediaId) => {
             const m = byId.get(mediaId);
-            return m ? [{ ...m, derivatives: presence(mediaId), review: state.review(s.id, mediaId) }] : [];
+            return m ? [{ ...m, derivatives: presence(mediaId), review: state.review(s.id, mediaId), ...state.roleOf(s.id, mediaId), required: state.required(s.id, mediaId) }] : [];
           }),
         })),
         pending: state.blockers,
@@ -204,7 +205,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
       schema: {
         summary: 'Complete the case review (a custody event); refused with 409 EVM_REVIEW_INCOMPLETE while an interrogation recording is not reviewed',
         description:
-          'Every interrogation session of the case needs at least one linked recording, and each of its recordings a "recording reviewed" step. The 409 lists what is pending. 409 EVM_REVIEW_COMPLETED when already completed, EVM_CASE_CLOSED when the case is closed.',
+          'Every interrogation session of the case needs at least one linked recording, and each of its recordings a "recording reviewed" step. A session the platform recorded itself is reviewed through its joined recordings (one per camera), never segment by segment: it blocks while it is still recording, until each camera\'s join exists, and until each joined recording is reviewed. The 409 lists what is pending. 409 EVM_REVIEW_COMPLETED when already completed, EVM_CASE_CLOSED when the case is closed.',
         tags: TAGS,
         security: SECURITY,
         params: uuidParams,
@@ -257,15 +258,47 @@ async function reviewState(sql: Sql, caseId: string): Promise<{
   sessions: InterrogationSession[];
   recordings: (sessionId: string) => string[];
   review: (sessionId: string, mediaId: string) => RecordingReview | null;
+  roleOf: (sessionId: string, mediaId: string) => { role: RecordingRole; deviceId: string | null };
+  required: (sessionId: string, mediaId: string) => boolean;
   blockers: ReviewBlocker[];
 }> {
   const review = new ReviewRepository(sql);
   const [links, sessions] = await Promise.all([review.caseLinks(caseId), new CasesRepository(sql).sessionsOfCase(caseId)]);
-  const reviews = await review.latestRecordingReviews(sessions.map((s) => s.id));
-  const recordings = (sessionId: string) => [...new Set(links.filter((l) => l.via === 'session' && l.targetId === sessionId).map((l) => l.mediaId))];
+  const sessionIds = sessions.map((s) => s.id);
+  const joinsRepo = new RecordingJoinsRepository(sql);
+  // Sequential: `sql` may be a transaction's client, on which queries cannot overlap.
+  const reviews = await review.latestRecordingReviews(sessionIds);
+  const joins = await joinsRepo.forSessions(sessionIds);
+  const facts = await joinsRepo.reviewFacts(sessionIds);
+  const linked = (sessionId: string) => [...new Set(links.filter((l) => l.via === 'session' && l.targetId === sessionId).map((l) => l.mediaId))];
   const reviewOf = (sessionId: string, mediaId: string) => reviews.find((r) => r.sessionId === sessionId && r.mediaId === mediaId) ?? null;
-  const blockers = reviewBlockers(
-    sessions.map((s) => ({ sessionId: s.id, recordings: recordings(s.id).map((mediaId) => ({ mediaId, reviewed: reviewOf(s.id, mediaId) !== null })) })),
-  );
-  return { links, sessions, recordings, review: reviewOf, blockers };
+  const roleOf = (sessionId: string, mediaId: string): { role: RecordingRole; deviceId: string | null } => {
+    const seg = facts.segmentMedia.get(`${sessionId}/${mediaId}`);
+    if (seg) return { role: 'segment', deviceId: seg.deviceId };
+    const mine = joins.filter((j) => j.sessionId === sessionId && j.mediaId === mediaId);
+    if (mine.some((j) => !j.supersededAt)) return { role: 'joined', deviceId: mine[0]!.deviceId };
+    if (mine.length) return { role: 'superseded-join', deviceId: mine[0]!.deviceId };
+    return { role: 'original', deviceId: null };
+  };
+  const forReview: SessionForReview[] = sessions.map((s) => {
+    const rec = facts.recordings.get(s.id);
+    return {
+      sessionId: s.id,
+      recordings: linked(s.id).map((mediaId) => {
+        const { role, deviceId } = roleOf(s.id, mediaId);
+        return { mediaId, reviewed: reviewOf(s.id, mediaId) !== null, role, deviceId: deviceId ?? undefined };
+      }),
+      platform: rec
+        ? {
+            finalized: rec.finalized,
+            camerasWithSegments: facts.camerasWithSegments.get(s.id) ?? [],
+            joinedCameras: joins.filter((j) => j.sessionId === s.id && !j.supersededAt).map((j) => j.deviceId),
+          }
+        : undefined,
+    };
+  });
+  // Listed on the review page: what a reviewer watches (segments are reached through their joined recording).
+  const recordings = (sessionId: string) => linked(sessionId).filter((mediaId) => roleOf(sessionId, mediaId).role !== 'segment');
+  const required = new Set(forReview.flatMap((s) => recordingsToReview(s).map((r) => `${s.sessionId}/${r.mediaId}`)));
+  return { links, sessions, recordings, review: reviewOf, roleOf, required: (sessionId, mediaId) => required.has(`${sessionId}/${mediaId}`), blockers: reviewBlockers(forReview) };
 }
