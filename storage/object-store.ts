@@ -28,6 +28,32 @@ export interface StoreUsage {
   freeBytes: number | null;
 }
 
+/** What Object Lock holds on one object now. */
+export interface ObjectLockState {
+  mode: 'COMPLIANCE' | 'GOVERNANCE' | null;
+  retainUntil: Date | null;
+  legalHold: boolean;
+}
+
+export type ObjectLockSupport = { supported: true } | { supported: false; reason: string };
+
+/**
+ * Write-once protection the store itself enforces (S3 Object Lock), so not even an administrator holding the
+ * storage credentials can delete or overwrite an original early. Optional: local disk has none, and neither have
+ * S3 servers or buckets without Object Lock (check `probe()` first; it is cached).
+ */
+export interface ObjectLock {
+  /** Whether the bucket has Object Lock enabled (GetObjectLockConfiguration), answered once per store. */
+  probe(): Promise<ObjectLockSupport>;
+  /** COMPLIANCE retention until `until`. Only ever extends: the store refuses to shorten it, and so do callers. */
+  retainUntil(key: string, until: Date): Promise<void>;
+  /** A legal hold (no end date) on or off: how "permanent" is expressed, since a retention date cannot be taken back. */
+  setLegalHold(key: string, on: boolean): Promise<void>;
+  state(key: string): Promise<ObjectLockState>;
+  /** Deletes every version of the object (a locked bucket is versioned: a plain delete only adds a delete marker). */
+  deleteAllVersions(key: string): Promise<void>;
+}
+
 /**
  * One interface for every object store (local disk, S3/MinIO).
  *
@@ -52,4 +78,6 @@ export interface ObjectStore {
   usage(): Promise<StoreUsage>;
   /** Cheap liveness check for /readyz. Throws when the store cannot be reached. */
   ping(): Promise<void>;
+  /** Object Lock, on drivers that can speak it (S3); absent on local disk. */
+  readonly objectLock?: ObjectLock;
 }

@@ -20,7 +20,8 @@ import {
   sizeMismatch,
   STREAM_CHUNK_BYTES,
 } from './driver-support.js';
-import type { ByteRange, ObjectInfo, ObjectStore, PutOptions, StoreUsage } from './object-store.js';
+import type { ByteRange, ObjectInfo, ObjectLock, ObjectStore, PutOptions, StoreUsage } from './object-store.js';
+import { S3ObjectLock } from './s3-object-lock.js';
 
 /** S3's floor for every part but the last. */
 const MIN_PART_BYTES = 5 * 1024 * 1024;
@@ -52,6 +53,8 @@ export class S3Store implements ObjectStore {
   readonly bucket: string;
   private readonly client: S3Client;
   private readonly partSizeBytes: number;
+  /** Object Lock requests for this bucket; `objectLock.probe()` says whether the server and bucket enforce it. */
+  readonly objectLock: ObjectLock;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
@@ -67,6 +70,7 @@ export class S3Store implements ObjectStore {
       requestChecksumCalculation: 'WHEN_REQUIRED',
       responseChecksumValidation: 'WHEN_REQUIRED',
     });
+    this.objectLock = new S3ObjectLock(this.client, this.bucket);
   }
 
   /** Creates the bucket when it does not exist yet (boot, tests). */

@@ -243,12 +243,31 @@ export class CustodyVerifier {
     }
   }
 
+  /**
+   * A disposed original is neither missing nor tampered when the chain holds its tombstone (media.disposed) naming
+   * the same hash the media row records; the tombstone itself is covered by the chain walk.
+   */
+  private async checkTombstone(m: { id: string; sha256: string; object_key: string }): Promise<Finding | null> {
+    const [t] = await this.deps.db.query<{ details: { sha256?: string } }>(
+      `select details from custody_events where media_id = $1 and type = 'media.disposed' order by seq desc limit 1`,
+      [m.id],
+    );
+    const base = { kind: 'original' as const, mediaId: m.id };
+    if (!t) return { ...base, reason: 'original-disposed-without-tombstone', message: `media ${m.id} is marked disposed, but the custody chain has no media.disposed event for it: it was removed outside the disposal process` };
+    if (t.details.sha256 !== m.sha256) {
+      return { ...base, reason: 'original-tombstone-mismatch', message: `the tombstone of media ${m.id} names sha256 ${t.details.sha256}, but the media row records ${m.sha256}` };
+    }
+    return null;
+  }
+
   /** Streams one stored original and compares it with the media row; null when it matches. */
   private async rehash(
     m: { id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string },
     deadline: number,
   ): Promise<Finding | null | 'out-of-time'> {
     const base = { kind: 'original' as const, mediaId: m.id };
+    // A disposed original was deleted on purpose: what must hold is its tombstone, not its bytes.
+    if (m.state === 'disposed') return this.checkTombstone(m);
     let body: Readable;
     try {
       body = await this.deps.store.get(m.object_key);

@@ -35,6 +35,11 @@ export interface RetentionFacts {
   cases: ReadonlyArray<{ caseNumber: string; kind: 'criminal' | 'administrative'; status: 'open' | 'under_review' | 'review_completed' | 'closed'; closedAt: Date | null; evidence: boolean }>;
   incidentCategories: readonly PermanentCategory[];
   legalHolds: ReadonlyArray<{ id: string; until: Date | null }>;
+  /**
+   * Facts the platform knows it does not have yet (a dock named a case number the case system never sent; automatic
+   * linking has not run). Unknown means keep: each one keeps the file until it is resolved.
+   */
+  incomplete?: readonly string[];
 }
 
 export type Reason =
@@ -44,6 +49,8 @@ export type Reason =
   | { rule: 'incident-category'; category: PermanentCategory }
   | { rule: 'unclassified' }
   | { rule: 'unknown-recording-time' }
+  | { rule: 'evidence-unlinked' }
+  | { rule: 'facts-incomplete'; what: string }
   | { rule: 'legal-hold'; holdId: string; until: Date | null };
 
 export type RetentionDecision =
@@ -90,6 +97,15 @@ export function decideRetention(f: RetentionFacts, now: Date, policy: RetentionP
   }
   if (f.kind === 'field' && f.classification === null && f.cases.length === 0) {
     reasons.push({ rule: 'unclassified' });
+    indefinite = true;
+  }
+  if (f.kind === 'field' && f.classification === 'evidence' && !f.cases.some((c) => c.evidence)) {
+    // Classified as evidence but not (yet) in any case: which case file it follows is unknown, so keep it.
+    reasons.push({ rule: 'evidence-unlinked' });
+    indefinite = true;
+  }
+  for (const what of f.incomplete ?? []) {
+    reasons.push({ rule: 'facts-incomplete', what });
     indefinite = true;
   }
   if (f.kind === 'interrogation' && f.cases.length === 0) {
