@@ -1,0 +1,131 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { healthPlugin } from '../src/api/plugins/health.js';
+import type { Services } from '../src/runtime/services.js';
+import { buildCoverageFixture } from './coverage.fixtures.js';
+import { startHarness, TEST_REDIS_URL, type Harness } from './helpers/harness.js';
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as { port: number };
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('/metrics', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ workers: true, env: { COVERAGE_METRICS_INTERVAL_SEC: '1' } });
+    await buildCoverageFixture(h.services.db);
+    await h.services.db.query(`update devices set last_seen_at = now() - interval '90 seconds' where serial = 'DOCK-1'`);
+  });
+  afterAll(async () => {
+    await h?.stop();
+  });
+
+  const scrape = async () => (await fetch(`${h.baseUrl}/metrics`)).text();
+
+  it('exposes the operations metrics by their documented names', async () => {
+    const text = await scrape();
+    for (const name of [
+      'evm_ingested_bytes_total',
+      'evm_media_files',
+      'evm_media_bytes',
+      'evm_queue_jobs',
+      'evm_job_duration_seconds',
+      'evm_storage_used_bytes',
+      'evm_storage_free_bytes',
+      'evm_coverage_rate',
+      'evm_coverage_numerator',
+      'evm_coverage_denominator',
+      'evm_device_last_seen_seconds',
+      'evm_inventory_pending_files',
+    ]) {
+      expect(text, name).toContain(`# TYPE ${name} `);
+    }
+    // 13 media of 1000 bytes in the fixture, all counted as ingested (rejected ones too)
+    expect(text).toMatch(/^evm_ingested_bytes_total \d+/m);
+    expect(text).toContain('evm_media_files{state="rejected"} 1');
+    expect(text).toMatch(/evm_queue_jobs\{queue="verify",status="waiting"\} 0/);
+    expect(text).toMatch(/evm_device_last_seen_seconds\{serial="DOCK-1",kind="dock"\} (9\d|1\d\d)(\.\d+)?/);
+    // F2, F3, F4 are long past the deadline
+    expect(text).toContain('evm_inventory_pending_files{status="overdue"} 3');
+  });
+
+  it('computes the coverage gauges of the current month in the background, not per scrape', async () => {
+    // The fixture is November 2026; whatever month it is now, every rate has a denominator gauge.
+    let text = '';
+    for (let i = 0; i < 50 && !/evm_coverage_computed_timestamp_seconds \d/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+    }
+    for (const rate of ['bodycam-usage', 'storage', 'full-recording', 'upload-timeliness', 'interrogation-review']) {
+      expect(text).toMatch(new RegExp(`evm_coverage_denominator\\{rate="${rate}"\\} \\d+`));
+    }
+  });
+
+  it('times jobs per queue from the queue event stream', async () => {
+    // A link job for a media that does not exist finishes at once (nothing to link).
+    await h.services.queues.enqueue('link', { mediaId: randomUUID() });
+    let text = '';
+    for (let i = 0; i < 100 && !/evm_job_duration_seconds_count\{queue="link"/.test(text); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      text = await scrape();
+    }
+    expect(text).toMatch(/evm_job_duration_seconds_count\{queue="link",outcome="(completed|failed)"\} [1-9]/);
+  });
+});
+
+describe('/healthz and /readyz', () => {
+  const redisUrl = new URL(TEST_REDIS_URL);
+  const goodRedis = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379) };
+  const ok = async () => undefined;
+  const fail = (msg: string) => async () => {
+    throw new Error(msg);
+  };
+
+  async function probe(parts: { db?: () => Promise<unknown>; store?: () => Promise<void>; redis?: { host: string; port: number } }) {
+    const app = Fastify();
+    const services = {
+      db: { query: parts.db ?? (async () => [{ '?column?': 1 }]) },
+      store: { ping: parts.store ?? ok },
+      redis: parts.redis ?? goodRedis,
+    } as unknown as Services;
+    await app.register(healthPlugin, { services });
+    try {
+      const ready = await app.inject({ method: 'GET', url: '/readyz' });
+      const alive = await app.inject({ method: 'GET', url: '/healthz' });
+      return { ready: { status: ready.statusCode, body: ready.json() }, alive: alive.statusCode };
+    } finally {
+      await app.close();
+    }
+  }
+
+  it('is ready when PostgreSQL, Redis and storage answer', async () => {
+    const r = await probe({});
+    expect(r.ready).toMatchObject({ status: 200, body: { status: 'ready', database: { ok: true }, redis: { ok: true }, storage: { ok: true } } });
+  });
+
+  it('is not ready when the database fails, and still alive', async () => {
+    const r = await probe({ db: fail('connection refused') });
+    expect(r.ready).toMatchObject({ status: 503, body: { status: 'unavailable', database: { ok: false, error: 'connection refused' }, redis: { ok: true } } });
+    expect(r.alive).toBe(200);
+  });
+
+  it('is not ready when Redis is unreachable', async () => {
+    const r = await probe({ redis: { host: '127.0.0.1', port: await closedPort() } });
+    expect(r.ready).toMatchObject({ status: 503, body: { redis: { ok: false }, database: { ok: true }, storage: { ok: true } } });
+  });
+
+  it('is not ready when storage fails or hangs (bounded by a timeout)', async () => {
+    const r = await probe({ store: fail('bucket gone') });
+    expect(r.ready).toMatchObject({ status: 503, body: { storage: { ok: false, error: 'bucket gone' } } });
+    const t0 = Date.now();
+    const hung = await probe({ store: () => new Promise(() => undefined) });
+    expect(hung.ready).toMatchObject({ status: 503, body: { storage: { ok: false, error: expect.stringMatching(/no answer within/) } } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+});
