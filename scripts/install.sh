@@ -17,6 +17,11 @@ for pkg in python3-gi gir1.2-gst-rtsp-server-1.0 gir1.2-gstreamer-1.0 gstreamer1
   gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly gstreamer1.0-libav gstreamer1.0-x; do
   [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" = "install ok installed" ] || need+=("$pkg")
 done
+# Web UI browser tests: Debian's chromium driven by playwright-core, and CJK and emoji fonts so zh-CN screenshots read.
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+for pkg in fonts-noto-cjk fonts-noto-color-emoji; do
+  [ "$(dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null || true)" = "install ok installed" ] || need+=("$pkg")
+done
 for extra in "$@"; do
   case "$extra" in
     --with-*) pkg="${extra#--with-}"; dpkg -s "$pkg" >/dev/null 2>&1 || need+=("$pkg") ;;
@@ -38,5 +43,5 @@ if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modu
   npm install --no-audit --no-fund --loglevel=error
 fi
 
-echo "==> building"
+echo "==> building (server and web UI)"
 npm run --silent build

@@ -29,3 +29,38 @@ export function bearerToken(header: string | undefined | null): string | null {
   const m = /^Bearer\s+(\S+)$/i.exec(header ?? '');
   return m?.[1] ?? null;
 }
+
+/**
+ * Browsers cannot put an Authorization header on <video>, <img> or a download link: the web UI's login also sets
+ * this httpOnly, SameSite=Strict cookie holding the same session token, and the auth plugin accepts it only on the
+ * GET routes that stream bytes to such elements (see cookieAuthAllowed). Every view stays a custody event as before.
+ */
+export const SESSION_COOKIE = 'evm_session';
+
+const COOKIE_ROUTES =
+  /^\/api\/v1\/(media\/[0-9a-f-]{36}\/(proxy|poster|sprite|original)|exports\/[0-9a-f-]{36}\/download|interrogation-sessions\/[0-9a-f-]{36}\/recording\/pip)(\?|$)/i;
+
+export function cookieAuthAllowed(method: string, url: string): boolean {
+  return (method === 'GET' || method === 'HEAD') && COOKIE_ROUTES.test(url);
+}
+
+/** The user session token from the Cookie header, or null (only person tokens are ever taken from a cookie). */
+export function cookieToken(header: string | undefined | null): string | null {
+  for (const part of (header ?? '').split(';')) {
+    const [name, ...rest] = part.trim().split('=');
+    if (name === SESSION_COOKIE) {
+      const value = rest.join('=');
+      return value.startsWith(USER_TOKEN_PREFIX) ? value : null;
+    }
+  }
+  return null;
+}
+
+export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
+  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
+  return `${SESSION_COOKIE}=${token}; Path=/api/v1/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}
+
+export function clearedSessionCookie(secure: boolean): string {
+  return `${SESSION_COOKIE}=; Path=/api/v1/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+}

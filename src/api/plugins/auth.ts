@@ -7,7 +7,7 @@ import type { Services } from '../../runtime/services.js';
 import { UsersRepository } from '../../db/repositories/users-repository.js';
 import type { Role } from '../../domain/roles.js';
 import { roleOf, type Principal } from '../auth/principal.js';
-import { bearerToken, hashToken, safeEqual, USER_TOKEN_PREFIX } from '../auth/tokens.js';
+import { bearerToken, cookieAuthAllowed, cookieToken, hashToken, safeEqual, USER_TOKEN_PREFIX } from '../auth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +36,8 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
   app.decorateRequest('principal', null);
 
   app.addHook('onRequest', async (req) => {
-    const token = bearerToken(req.headers.authorization);
+    // The session cookie (web UI) counts only on the GET routes that <video>/<img>/download links load.
+    const token = bearerToken(req.headers.authorization) ?? (cookieAuthAllowed(req.method, req.url) ? cookieToken(req.headers.cookie) : null);
     if (!token) return;
     if (safeEqual(token, adminToken)) {
       req.principal = { kind: 'admin' };

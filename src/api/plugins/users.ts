@@ -5,7 +5,7 @@ import { UsersRepository } from '../../db/repositories/users-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { bearerToken, hashToken, newUserToken } from '../auth/tokens.js';
+import { bearerToken, clearedSessionCookie, hashToken, newUserToken, sessionCookie } from '../auth/tokens.js';
 import { errorSchema } from '../schemas.js';
 
 const SESSION_HOURS = 12;
@@ -47,7 +47,7 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
         },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const found = await users.findForLogin(req.body.username);
       const ok = await verifyPassword(req.body.password, found?.passwordHash ?? decoy);
       if (!found || !ok) {
@@ -57,6 +57,8 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
       const token = newUserToken();
       const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);
       await users.insertToken(hashToken(token), found.user.id, expiresAt);
+      // Same token as an httpOnly cookie, accepted only for media streams and downloads (<video>, <img>, links).
+      reply.header('Set-Cookie', sessionCookie(token, expiresAt, req.protocol === 'https'));
       return { token, expiresAt: expiresAt.toISOString(), user: found.user };
     },
   );
@@ -67,7 +69,7 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
     async (req, reply) => {
       const token = bearerToken(req.headers.authorization);
       if (token && req.principal?.kind === 'user') await users.deleteToken(hashToken(token));
-      return reply.code(204).send();
+      return reply.code(204).header('Set-Cookie', clearedSessionCookie(req.protocol === 'https')).send();
     },
   );
 

@@ -1,0 +1,92 @@
+import type { ReactNode } from 'react';
+import { useTranslation } from 'react-i18next';
+import { ApiError } from '../api';
+
+export function Badge({ tone, children, testId }: { tone: 'good' | 'warn' | 'bad' | 'info' | 'none'; children: ReactNode; testId?: string }) {
+  return (
+    <span className={`badge badge-${tone}`} data-testid={testId}>
+      {children}
+    </span>
+  );
+}
+
+export function ProgressBar({ value, label, testId }: { value: number; label?: string; testId?: string }) {
+  const v = Math.max(0, Math.min(100, Math.round(value)));
+  return (
+    <div className="progress" role="progressbar" aria-valuenow={v} aria-valuemin={0} aria-valuemax={100} data-testid={testId}>
+      <div className="progress-fill" style={{ width: `${v}%` }} />
+      <span className="progress-label">{label ?? `${v}%`}</span>
+    </div>
+  );
+}
+
+export function Loading() {
+  const { t } = useTranslation();
+  return <p className="muted">{t('common.loading')}</p>;
+}
+
+/** An API failure in words a person can act on; 403 is a refusal (with the server's reason), not a crash. */
+export function ErrorBox({ error, children }: { error: unknown; children?: ReactNode }) {
+  const { t } = useTranslation();
+  if (!error) return null;
+  const e = error instanceof ApiError ? error : null;
+  if (e?.status === 403) {
+    return (
+      <div className="alert alert-forbidden" role="alert" data-testid="forbidden">
+        <strong>⛔ {t('errors.forbiddenTitle')}</strong>
+        <p>{t('errors.forbiddenBody')}</p>
+        {e.message && <p className="muted small">{t('errors.serverSays')}: {e.message}</p>}
+        {children}
+      </div>
+    );
+  }
+  if (e?.status === 404) {
+    return (
+      <div className="alert alert-warn" role="alert">
+        <strong>{t('errors.notFound')}</strong>
+        <p className="muted small">{e.message}</p>
+      </div>
+    );
+  }
+  return (
+    <div className="alert alert-bad" role="alert">
+      <strong>{t('errors.failed')}</strong>
+      <p className="muted small">{e ? `${e.code}: ${e.message}` : String((error as Error)?.message ?? error)}</p>
+    </div>
+  );
+}
+
+/** The page for a screen the user's role does not include (the menu hides it; a typed address lands here). */
+export function Forbidden() {
+  const { t } = useTranslation();
+  return (
+    <div className="alert alert-forbidden" role="alert" data-testid="forbidden">
+      <strong>⛔ {t('errors.forbiddenTitle')}</strong>
+      <p>{t('errors.roleMissing')}</p>
+    </div>
+  );
+}
+
+export function Card({ title, children, actions, testId }: { title?: ReactNode; children: ReactNode; actions?: ReactNode; testId?: string }) {
+  return (
+    <section className="card" data-testid={testId}>
+      {(title || actions) && (
+        <header className="card-head">
+          {title && <h2>{title}</h2>}
+          {actions && <div className="card-actions">{actions}</div>}
+        </header>
+      )}
+      {children}
+    </section>
+  );
+}
+
+export function Stat({ label, value, tone = 'none', sub, testId }: { label: ReactNode; value: ReactNode; tone?: 'good' | 'warn' | 'bad' | 'info' | 'none'; sub?: ReactNode; testId?: string }) {
+  return (
+    <div className={`stat stat-${tone}`} data-testid={testId}>
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{value}</div>
+      {sub && <div className="stat-sub">{sub}</div>}
+    </div>
+  );
+}
