@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { createDockPoller } from '../devices/dock-poller.js';
 import { createRecordingSupervisor } from '../devices/recording-supervisor.js';
+import { startDemoCaseSystem } from '../devices/simulators/demo-case-system.js';
 import { startDemoDock } from '../devices/simulators/demo-dock.js';
 import { runWorkers } from '../workers/run-workers.js';
 import { buildApp } from './api/app.js';
@@ -30,7 +31,19 @@ async function main() {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
-  process.stdout.write(`\n  Evidence media service ready\n  URL:         ${url}\n  API docs:    ${url}/docs\n  Admin token: ${services.adminToken}\n\n`);
+  // The demo's case system and accounts first, so the demo docks' clips find their incidents as they arrive.
+  const demoCases = config.DEMO_DOCK
+    ? await startDemoCaseSystem({ baseUrl: url, adminToken: services.adminToken, dataDir: config.paths.data, log }).catch((err) => {
+        log.warn({ err }, 'demo case system not started');
+        return null;
+      })
+    : null;
+  const accounts = demoCases
+    ? `  Sign in:     ${demoCases.accounts.usernames.join(' / ')}, password ${demoCases.accounts.password}\n`
+    : '';
+  process.stdout.write(
+    `\n  Evidence media service ready\n  URL:         ${url}\n${accounts}  API docs:    ${url}/docs\n  Admin token: ${services.adminToken}\n\n`,
+  );
 
   const stopDemo = config.DEMO_DOCK
     ? await startDemoDock({ baseUrl: url, adminToken: services.adminToken, dir: path.join(config.paths.data, 'demo-dock'), log, initialClips: 3, intervalMs: 60_000 })
@@ -60,6 +73,7 @@ async function main() {
     stopping = true;
     log.info({ signal }, 'shutting down');
     stopDemo();
+    demoCases?.stop();
     await stopFtpDemo().catch(() => undefined);
     await dockPoller?.stop();
     await recorder?.stop();
