@@ -65,6 +65,16 @@ describe('people, roles and access grants', () => {
     expect(list).not.toContain('scrypt');
   });
 
+  it('refuses an account in a unit the case system never sent, with a stable code and nothing created', async () => {
+    const res = await api(h.adminToken, '/api/v1/users', {
+      method: 'POST',
+      body: JSON.stringify({ username: 'ghost', displayName: 'ghost', role: 'reviewer', unitCode: '999999999999', password: PASSWORD }),
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe('EVM_VALIDATION');
+    expect(await (await api(h.adminToken, '/api/v1/users')).text()).not.toContain('"ghost"');
+  });
+
   it('lets an officer see their own footage and refuses (and logs) a colleague', async () => {
     expect((await api(tokens.officer1!, `/api/v1/media/${mediaId}`)).status).toBe(200);
     const refused = await api(tokens.officer2!, `/api/v1/media/${mediaId}/original`);

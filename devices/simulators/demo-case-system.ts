@@ -51,12 +51,6 @@ export async function startDemoCaseSystem(o: DemoCaseSystemOptions): Promise<{ a
     return { status: res.status, body: text ? (JSON.parse(text) as any) : null };
   };
 
-  const password = await demoPassword(o.dataDir);
-  for (const a of DEMO_ACCOUNTS) {
-    const made = await call('POST', '/api/v1/users', { ...a, password });
-    if (made.status !== 201 && made.status !== 409) o.log.warn({ status: made.status, body: made.body }, 'demo account not created');
-  }
-
   // Day-scoped keys: each day of the demo has its own incidents and its own recorded session.
   const now = new Date();
   const day = dayStamp(now);
@@ -94,9 +88,15 @@ export async function startDemoCaseSystem(o: DemoCaseSystemOptions): Promise<{ a
       },
     ],
   });
+  const password = await demoPassword(o.dataDir);
   if (imported.status !== 200) {
     o.log.warn({ status: imported.status, body: imported.body }, 'demo case system import refused');
-    return { accounts: { password, usernames: DEMO_ACCOUNTS.map((a) => a.username) }, stop: () => undefined };
+    return { accounts: { password, usernames: [] }, stop: () => undefined };
+  }
+  // Accounts after the import: they belong to the imported unit.
+  for (const a of DEMO_ACCOUNTS) {
+    const made = await call('POST', '/api/v1/users', { ...a, password });
+    if (made.status !== 201 && made.status !== 409) o.log.warn({ status: made.status, body: made.body }, 'demo account not created');
   }
 
   // Record the day's session once: start at its declared start, stop at its declared end.

@@ -47,7 +47,8 @@ export function useAuth(): AuthState {
 
 /** Where each role starts after logging in. */
 export function homeOf(role: Role): string {
-  if (role === 'admin') return '/admin';
+  // Admins land where footage arrives (uploads in flight, recent arrivals, deadlines); coverage is one click away.
+  if (role === 'admin') return '/admin/uploads';
   if (role === 'auditor') return '/audit';
   return '/cases';
 }

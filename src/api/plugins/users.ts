@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { ROLES, type Role } from '../../domain/roles.js';
+import { CasesRepository } from '../../db/repositories/cases-repository.js';
 import { UsersRepository } from '../../db/repositories/users-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
@@ -26,6 +27,7 @@ const userSchema = {
 /** People: log in with a password (scrypt), get a bearer token for a working day; the admin manages accounts. */
 export async function usersPlugin(app: FastifyInstance, opts: { services: Services }) {
   const users = new UsersRepository(opts.services.db);
+  const cases = new CasesRepository(opts.services.db);
   // A hash to compare against when the user does not exist, so a wrong name costs as long as a wrong password.
   const decoy = await hashPassword(randomUUID());
 
@@ -113,6 +115,10 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
     },
     async (req, reply) => {
       const b = req.body;
+      // A unit comes from the case system's import; an account cannot name one the platform has never heard of.
+      if (b.unitCode && !(await cases.findUnit(b.unitCode))) {
+        throw new Errors.VALIDATION(`unit ${b.unitCode} is not known: import it from the case system first`);
+      }
       const user = await users.insert({
         id: randomUUID(),
         username: b.username,
