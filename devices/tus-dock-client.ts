@@ -73,14 +73,14 @@ export async function getReceipt(baseUrl: string, token: string, uploadUrl: stri
 }
 
 /**
- * Polls the receipt until the file is verified or rejected (or the time runs out). The interval grows from 50 ms
+ * Polls the receipt until the file is verified, rejected or found already disposed of (or the time runs out). The interval grows from 50 ms
  * to 1 s: small files verify at once, and a rack of docks polling big files should not load the server.
  */
 export async function waitForReceipt(baseUrl: string, token: string, uploadUrl: string, timeoutMs = 60_000): Promise<Receipt> {
   const deadline = Date.now() + timeoutMs;
   let delay = 50;
   let receipt = await getReceipt(baseUrl, token, uploadUrl);
-  while (!receipt.verified && receipt.state !== 'rejected' && Date.now() < deadline) {
+  while (!receipt.verified && receipt.state !== 'rejected' && receipt.state !== 'disposed' && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 1.5, 1000);
     receipt = await getReceipt(baseUrl, token, uploadUrl);

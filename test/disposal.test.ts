@@ -1,4 +1,10 @@
+import { createWriteStream } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
 import { loadSigningKey } from '../src/custody/signing-key.js';
 import { CustodyVerifier } from '../src/custody/verifier.js';
 import { CustodyRepository } from '../src/db/repositories/custody-repository.js';
@@ -20,7 +26,7 @@ describe.each([
   { db: 'pglite' as const, store: 's3' as const },
 ])('disposal on $db + $store', ({ db, store }) => {
   let h: Harness;
-  let dock: { id: string };
+  let dock: { id: string; token: string };
   let heads: { a: { token: string; username: string }; b: { token: string; username: string } };
   let officer: { token: string };
   const m: Record<string, Media> = {};
@@ -152,8 +158,20 @@ describe.each([
     expect((await service().purge(batchId)).originalsPurged).toBe(0);
     const batch = (await api(heads.a.token, 'GET', `/api/v1/disposals/${batchId}`)).body;
     const after = new Date(Date.parse(batch.recycleUntil) + 1000);
+    // A copy of one original as a dock might still hold it, to send again after the purge.
+    const again = path.join(await mkdtemp(path.join(tmpdir(), 'evm-disposed-')), 'again.mp4');
+    await pipeline(await h.services.store.get(m.routineC!.objectKey), createWriteStream(again));
     const r = await service().purge(batchId, after);
     expect(r).toMatchObject({ originalsPurged: 2, blocked: 2, errors: [] });
+
+    // The original is gone for good: 410 with a stable code, and the same bytes sent again get a terminal receipt
+    // (the dock stops retrying and keeps its copy) instead of silently resurrecting disposed footage.
+    const gone = await api(h.adminToken, 'GET', `/api/v1/media/${m.routineC!.id}/original`);
+    expect(gone.status).toBe(410);
+    expect(gone.body.code).toBe('EVM_MEDIA_DISPOSED');
+    const url = await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: again, metadata: { filename: 'again.mp4', sha256: m.routineC!.sha256 } });
+    const receipt = await waitForReceipt(h.baseUrl, dock.token, url, 20_000);
+    expect(receipt).toMatchObject({ mediaId: m.routineC!.id, state: 'disposed', verified: false, errorCode: 'EVM_MEDIA_DISPOSED' });
 
     const view = (await api(heads.a.token, 'GET', `/api/v1/disposals/${batchId}`)).body;
     expect(view.status).toBe('completed');
@@ -165,7 +183,7 @@ describe.each([
       expect(item(k)).toMatchObject({ status: 'purged' });
       expect(await h.services.store.head(m[k]!.objectKey), k).toBeNull();
       const events = await new CustodyRepository(h.services.db).forMedia(m[k]!.id);
-      const tomb = events.at(-1)!;
+      const tomb = events.findLast((e) => e.type === 'media.disposed')!;
       expect(tomb).toMatchObject({ type: 'media.disposed', actor: 'system:disposal', details: { sha256: m[k]!.sha256, sizeBytes: m[k]!.sizeBytes, objectKey: m[k]!.objectKey, batchId } });
       expect(tomb.details.approvers).toEqual([`user:${heads.a.username}`, `user:${heads.b.username}`]);
       const media = (await api(h.adminToken, 'GET', `/api/v1/retention/media/${m[k]!.id}`)).body;

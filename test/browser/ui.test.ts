@@ -13,6 +13,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../../devices/simulators/clips.js';
+import { startRtspCamera, type RtspCamera } from '../../devices/simulators/rtsp-camera.js';
 import { uploadFile, waitForReceipt } from '../../devices/tus-dock-client.js';
 import { RecordingsRepository } from '../../src/db/repositories/recordings-repository.js';
 import { apiOf, createPeople, eventually, PASSWORD } from '../helpers/case-fixtures.js';
@@ -42,6 +43,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
   let caseId: string;
   let sessionId: string;
   let mediaId: string;
+  let liveCam: RtspCamera;
+  let liveDeviceId: string;
 
   beforeAll(async () => {
     // The service serves web/dist; the install step builds it, a bare checkout builds it here.
@@ -90,6 +93,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     expect(linked.status, JSON.stringify(linked.body)).toBe(201);
     const room = await api(h.adminToken, '/api/v1/rooms', { body: { name: '第一讯问室', unitCode: UNIT } });
     expect(room.status, JSON.stringify(room.body)).toBe(201);
+    // A second room with a live camera (GStreamer RTSP server) for the live view.
+    liveCam = await startRtspCamera({ label: 'live', width: 320, height: 240, fps: 10, keyint: 10, audio: false });
+    const liveRoom = await api(h.adminToken, '/api/v1/rooms', { body: { name: '第二讯问室', unitCode: UNIT } });
+    liveDeviceId = (await h.registerDevice('camera', 'IRC-LIVE-1')).id;
+    const attached = await api(h.adminToken, `/api/v1/rooms/${liveRoom.body.id}/cameras`, { body: { deviceId: liveDeviceId, role: 'overview', streamUri: liveCam.url } });
+    expect(attached.status, JSON.stringify(attached.body)).toBe(201);
 
     // The recording as the recorder leaves it: one segment, then the camera went away (a gap with its cause), stopped.
     const rec = new RecordingsRepository(h.services.db);
@@ -124,6 +133,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    await liveCam?.close();
     await h?.stop();
   });
 
@@ -245,13 +255,27 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
       ['/admin/ops', '09-admin-storage-queues', 'queue-table'],
       ['/admin/retention', '10-admin-retention', 'holds'],
       ['/audit', '11-admin-audit', 'audit-table'],
-      ['/admin/live', '12-admin-live', ''],
     ] as const) {
       await page.goto(`${h.baseUrl}${url}`);
       if (testId) await page.getByTestId(testId).waitFor();
       await page.waitForLoadState('networkidle').catch(() => undefined);
       await shot(page, name);
     }
+
+    // Live view: the admin picks the live room's camera; MPEG-1 arrives over the WebSocket and the view is logged.
+    await page.goto(`${h.baseUrl}/admin/live`);
+    await page.getByTestId('live-camera').last().click();
+    await page.getByText('正在播放').waitFor({ timeout: 20_000 });
+    await page.waitForTimeout(3000);
+    await shot(page, '12-admin-live');
+    await page.goto(`${h.baseUrl}/admin/uploads`); // leaving the page closes the socket
+    const closed = await eventually(async () => {
+      const rows = await h.services.db.query<{ details: { bytes: number; deviceId?: string } }>(
+        `select details from custody_events where type = 'live_view.closed' and actor = 'user:admin1' order by seq desc limit 1`,
+      );
+      return rows[0]?.details;
+    }, 20_000);
+    expect(closed.bytes).toBeGreaterThan(10_000);
     await page.context().close();
   });
 

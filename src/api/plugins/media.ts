@@ -124,14 +124,16 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
       onRequest: app.requireAny,
       schema: {
         summary: 'Stream the original, byte-exact (HTTP Range supported). Recorded in the custody chain.',
+        description: 'A lawfully disposed original answers 410 EVM_MEDIA_DISPOSED: its tombstone stays in the custody chain.',
         tags: ['media'],
         security: [{ bearer: [] }],
         params: idParams,
-        response: { 401: errorSchema, 404: errorSchema, 416: errorSchema },
+        response: { 401: errorSchema, 404: errorSchema, 410: errorSchema, 416: errorSchema },
       },
     },
     async (req, reply) => {
       const m = await load(req, 'download');
+      if (m.state === 'disposed') throw new Errors.MEDIA_DISPOSED(m.id, 'by an approved disposal');
       await appendCustody(db, {
         mediaId: m.id,
         uploadId: null,

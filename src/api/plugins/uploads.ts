@@ -8,7 +8,7 @@ import { isAcknowledged } from '../../domain/media-state.js';
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository } from '../../db/repositories/media-repository.js';
 import { UploadsRepository } from '../../db/repositories/uploads-repository.js';
-import { Errors, isEvmError } from '../../errors.js';
+import { codeOf, Errors, isEvmError } from '../../errors.js';
 import { throwIfStorageFull } from '../../ingest/storage-guard.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
@@ -179,7 +179,8 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
         verified: isAcknowledged(media.state),
         offset: record.sizeBytes,
         sizeBytes: media.sizeBytes,
-        errorCode: media.errorCode,
+        // The same bytes arriving after a lawful disposal: a terminal answer, so the dock stops and keeps its copy.
+        errorCode: media.state === 'disposed' ? codeOf('MEDIA_DISPOSED') : media.errorCode,
       };
     },
   );

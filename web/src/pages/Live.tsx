@@ -57,11 +57,13 @@ function LiveCanvas({ roomId, deviceId }: { roomId: string; deviceId: string }) 
     let player: { destroy(): void } | null = null;
     let cancelled = false;
     const proto = location.protocol === 'https:' ? 'wss' : 'ws';
-    const url = `${proto}://${location.host}/api/v1/rooms/${roomId}/cameras/${deviceId}/live?token=${encodeURIComponent(getToken() ?? '')}`;
+    // The token goes as a WebSocket subprotocol beside "evm-live": it stays out of URLs and access logs.
+    const url = `${proto}://${location.host}/api/v1/rooms/${roomId}/cameras/${deviceId}/live`;
     void import('@cycjimmy/jsmpeg-player').then(({ default: JSMpeg }) => {
       if (cancelled || !canvas.current) return;
       player = new JSMpeg.Player(url, {
         canvas: canvas.current,
+        protocols: ['evm-live', getToken() ?? ''],
         audio: false,
         autoplay: true,
         reconnectInterval: 5,
