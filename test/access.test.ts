@@ -75,6 +75,29 @@ describe('people, roles and access grants', () => {
     expect(await (await api(h.adminToken, '/api/v1/users')).text()).not.toContain('"ghost"');
   });
 
+  it('sets an httpOnly SameSite=Strict session cookie at login, honoured only on the media byte routes, cleared at logout', async () => {
+    const login = await fetch(`${h.baseUrl}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ username: 'officer1', password: PASSWORD }) });
+    const setCookie = login.headers.get('set-cookie') ?? '';
+    expect(setCookie).toMatch(/^evm_session=evu_[^;]+;/);
+    expect(setCookie).toMatch(/HttpOnly/);
+    expect(setCookie).toMatch(/SameSite=Strict/);
+    expect(setCookie).toMatch(/Path=\/api\/v1\//);
+    const cookie = setCookie.split(';')[0]!;
+    const token = ((await login.json()) as { token: string }).token;
+    // The original of the officer's own footage streams with the cookie alone (what <video> and links send) …
+    const bytes = await fetch(`${h.baseUrl}/api/v1/media/${mediaId}/original`, { headers: { Cookie: cookie } });
+    expect(bytes.status).toBe(200);
+    await bytes.arrayBuffer();
+    // … but no other route takes it: a cookie must not turn into a general credential (CSRF).
+    expect((await fetch(`${h.baseUrl}/api/v1/media/${mediaId}`, { headers: { Cookie: cookie } })).status).toBe(401);
+    expect((await fetch(`${h.baseUrl}/api/v1/media/${mediaId}/original`, { method: 'DELETE', headers: { Cookie: cookie } })).status).not.toBe(200);
+    const logout = await fetch(`${h.baseUrl}/api/v1/auth/logout`, { method: 'POST', headers: { Authorization: `Bearer ${token}` } });
+    expect(logout.status).toBe(204);
+    expect(logout.headers.get('set-cookie')).toMatch(/^evm_session=;.*Max-Age=0/);
+    // The session is gone server-side too: the old cookie no longer opens anything.
+    expect((await fetch(`${h.baseUrl}/api/v1/media/${mediaId}/original`, { headers: { Cookie: cookie } })).status).toBe(401);
+  });
+
   it('lets an officer see their own footage and refuses (and logs) a colleague', async () => {
     expect((await api(tokens.officer1!, `/api/v1/media/${mediaId}`)).status).toBe(200);
     const refused = await api(tokens.officer2!, `/api/v1/media/${mediaId}/original`);

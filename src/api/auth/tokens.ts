@@ -44,23 +44,18 @@ export function cookieAuthAllowed(method: string, url: string): boolean {
   return (method === 'GET' || method === 'HEAD') && COOKIE_ROUTES.test(url);
 }
 
-/** The user session token from the Cookie header, or null (only person tokens are ever taken from a cookie). */
-export function cookieToken(header: string | undefined | null): string | null {
-  for (const part of (header ?? '').split(';')) {
-    const [name, ...rest] = part.trim().split('=');
-    if (name === SESSION_COOKIE) {
-      const value = rest.join('=');
-      return value.startsWith(USER_TOKEN_PREFIX) ? value : null;
-    }
-  }
-  return null;
+/** The session token from the parsed cookie (@fastify/cookie), or null: only person tokens are ever taken from it. */
+export function cookieToken(value: string | undefined): string | null {
+  return value?.startsWith(USER_TOKEN_PREFIX) ? value : null;
 }
 
-export function sessionCookie(token: string, expiresAt: Date, secure: boolean): string {
-  const maxAge = Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000));
-  return `${SESSION_COOKIE}=${token}; Path=/api/v1/; Max-Age=${maxAge}; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
-}
-
-export function clearedSessionCookie(secure: boolean): string {
-  return `${SESSION_COOKIE}=; Path=/api/v1/; Max-Age=0; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+/** Where and how long the session cookie lives: the API only, as long as the session, never readable by scripts. */
+export function sessionCookieOptions(expiresAt: Date | null, secure: boolean) {
+  return {
+    path: '/api/v1/',
+    maxAge: expiresAt ? Math.max(0, Math.floor((expiresAt.getTime() - Date.now()) / 1000)) : 0,
+    httpOnly: true,
+    sameSite: 'strict' as const,
+    secure,
+  };
 }

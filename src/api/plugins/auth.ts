@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
 import fp from 'fastify-plugin';
 import type { IncomingMessage } from 'node:http';
 import { DevicesRepository } from '../../db/repositories/devices-repository.js';
@@ -7,7 +8,7 @@ import type { Services } from '../../runtime/services.js';
 import { UsersRepository } from '../../db/repositories/users-repository.js';
 import type { Role } from '../../domain/roles.js';
 import { roleOf, type Principal } from '../auth/principal.js';
-import { bearerToken, cookieAuthAllowed, cookieToken, hashToken, safeEqual, USER_TOKEN_PREFIX } from '../auth/tokens.js';
+import { bearerToken, cookieAuthAllowed, cookieToken, hashToken, safeEqual, SESSION_COOKIE, USER_TOKEN_PREFIX } from '../auth/tokens.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -34,10 +35,12 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
   const devices = new DevicesRepository(db);
   const users = new UsersRepository(db);
   app.decorateRequest('principal', null);
+  // Parses Cookie headers (for the web UI's media cookie) and lets routes set them; registered before the hook below.
+  await app.register(cookie);
 
   app.addHook('onRequest', async (req) => {
     // The session cookie (web UI) counts only on the GET routes that <video>/<img>/download links load.
-    const token = bearerToken(req.headers.authorization) ?? (cookieAuthAllowed(req.method, req.url) ? cookieToken(req.headers.cookie) : null);
+    const token = bearerToken(req.headers.authorization) ?? (cookieAuthAllowed(req.method, req.url) ? cookieToken(req.cookies[SESSION_COOKIE]) : null);
     if (!token) return;
     if (safeEqual(token, adminToken)) {
       req.principal = { kind: 'admin' };

@@ -6,7 +6,7 @@ import { UsersRepository } from '../../db/repositories/users-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { hashPassword, verifyPassword } from '../auth/passwords.js';
-import { bearerToken, clearedSessionCookie, hashToken, newUserToken, sessionCookie } from '../auth/tokens.js';
+import { bearerToken, hashToken, newUserToken, SESSION_COOKIE, sessionCookieOptions } from '../auth/tokens.js';
 import { errorSchema } from '../schemas.js';
 
 const SESSION_HOURS = 12;
@@ -60,7 +60,7 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
       const expiresAt = new Date(Date.now() + SESSION_HOURS * 3600_000);
       await users.insertToken(hashToken(token), found.user.id, expiresAt);
       // Same token as an httpOnly cookie, accepted only for media streams and downloads (<video>, <img>, links).
-      reply.header('Set-Cookie', sessionCookie(token, expiresAt, req.protocol === 'https'));
+      reply.setCookie(SESSION_COOKIE, token, sessionCookieOptions(expiresAt, req.protocol === 'https'));
       return { token, expiresAt: expiresAt.toISOString(), user: found.user };
     },
   );
@@ -71,7 +71,7 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
     async (req, reply) => {
       const token = bearerToken(req.headers.authorization);
       if (token && req.principal?.kind === 'user') await users.deleteToken(hashToken(token));
-      return reply.code(204).header('Set-Cookie', clearedSessionCookie(req.protocol === 'https')).send();
+      return reply.code(204).clearCookie(SESSION_COOKIE, sessionCookieOptions(null, req.protocol === 'https')).send();
     },
   );
 
