@@ -167,6 +167,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     await expect(session.getByTestId('gap-row').textContent()).resolves.toContain('摄像机离线');
     await expect(session.getByTestId('session-coverage').textContent()).resolves.toContain('60.0%');
     expect(await session.getByTestId('timeline-gap').count()).toBe(1);
+    // Not a technically full recording, but every gap is explained: what the full-recording rate counts.
+    await expect(session.getByTestId('session-full').textContent()).resolves.toContain('均已说明');
     await expect(session.getByTestId('session-review-status').textContent()).resolves.toContain('已审阅 0/1');
     await shot(page, '02-reviewer-case-page');
 

@@ -28,7 +28,7 @@ export const en: Dict<typeof zhCN> = {
   },
   sessionKind: { interrogation: 'Interrogation', questioning: 'Questioning' },
   session: {
-    coverage: 'Coverage', full: 'Recorded in full', notFull: 'Not in full', noRecording: 'No recording', reviewed: 'Reviewed {{n}}/{{total}}', room: 'Room', declared: 'Declared',
+    coverage: 'Coverage', full: 'Recorded in full', notFull: 'Not in full (unexplained gap)', gapsExplained: 'Gaps, all explained', noRecording: 'No recording', reviewed: 'Reviewed {{n}}/{{total}}', room: 'Room', declared: 'Declared',
     open: 'open', interrogators: 'Interrogators', recordings: 'Recordings', unrecordedBlock: 'No recording is linked to this session: the case review cannot be completed.', markFull: 'Confirm recorded in full',
     markedFull: 'Confirmed recorded in full by {{by}} at {{at}}',
   },

@@ -28,7 +28,7 @@ export const zhCN = {
   },
   sessionKind: { interrogation: '讯问', questioning: '询问' },
   session: {
-    coverage: '录制覆盖', full: '全程录制', notFull: '未全程录制', noRecording: '无录像', reviewed: '已审阅 {{n}}/{{total}}', room: '讯问室', declared: '登记时间',
+    coverage: '录制覆盖', full: '全程录制', notFull: '未全程录制（有未说明的中断）', gapsExplained: '有中断（均已说明原因）', noRecording: '无录像', reviewed: '已审阅 {{n}}/{{total}}', room: '讯问室', declared: '登记时间',
     open: '未结束', interrogators: '讯问人', recordings: '录像文件', unrecordedBlock: '本次讯问没有关联录像：案件审核无法完成。', markFull: '确认全程录制',
     markedFull: '{{by}} 于 {{at}} 确认全程录制',
   },

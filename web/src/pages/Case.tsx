@@ -178,7 +178,10 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
             {t('session.coverage')} {fmtPercent(coverage)}
           </Badge>{' '}
           {recording && (
-            <Badge tone={recording.fullRecording ? 'good' : 'bad'}>{recording.fullRecording ? t('session.full') : t('session.notFull')}</Badge>
+            // Three states, as the coverage rate counts them: no gap; gaps all explained in writing; a gap still unexplained.
+            <Badge tone={recording.fullRecording ? 'good' : recording.gaps.every((g) => g.reason) ? 'warn' : 'bad'} testId="session-full">
+              {recording.fullRecording ? t('session.full') : recording.gaps.every((g) => g.reason) ? t('session.gapsExplained') : t('session.notFull')}
+            </Badge>
           )}{' '}
           <Badge tone={s.recordings.length && reviewed === s.recordings.length ? 'good' : 'warn'} testId="session-review-status">
             {s.recordings.length === 0 ? t('session.noRecording') : t('session.reviewed', { n: reviewed, total: s.recordings.length })}
