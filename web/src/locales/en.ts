@@ -109,7 +109,11 @@ export const en: Dict<typeof zhCN> = {
     pending: 'Disposal batches awaiting approval ({{n}})', nonePending: 'No batch awaits approval', proposedBy: 'proposed by {{by}} at {{at}}', items: '{{n}} files', approvals: 'Approved {{n}}/2',
     recycleUntil: 'recycle period until {{at}}', approvedNote: 'Agreed', holds: 'Legal holds ({{n}} active)', noHolds: 'No legal hold', target: 'On', reason: 'Reason', placedBy: 'Placed by',
     until: 'Until', state: 'State', indefinite: 'indefinite', active: 'active', released: 'released',
+    dryRun: 'Disposal dry run', dryRunIntro: 'Lists the originals the retention rules let go now, with the rule behind each; changes nothing.', runDryRun: 'Run dry run',
+    dryRunTotals: '{{n}} files, {{size}} (generated {{at}})', file: 'File', recordedEnd: 'Recording ended', eligibleSince: 'May go since', why: 'Rule',
+    note: 'Note', notePlaceholder: 'Why these go (e.g. routine field footage, H1 2025)', propose: 'Propose disposal ({{n}} files, two approvals needed)',
   },
+  retentionRule: { 'field-minimum': 'Field footage retention period over', 'case-file': 'Kept with the case file', 'important-flag': 'Marked important', 'incident-category': 'Major incident: permanent', unclassified: 'Unclassified', 'legal-hold': 'Legal hold' },
   disposalStatus: { pending_approval: 'Awaiting approval', recycling: 'Recycle period', completed: 'Completed', cancelled: 'Cancelled' },
   audit: {
     title: 'Audit', intro: 'The custody chain records every capture, store, view, download, export and disposal, hash-linked in order: any edit is detectable.', type: 'Event', actor: 'Actor',

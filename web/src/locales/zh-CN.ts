@@ -114,7 +114,11 @@ export const zhCN = {
     pending: '待审批的销毁批次（{{n}}）', nonePending: '没有待审批的销毁批次', proposedBy: '{{by}} 于 {{at}} 提出', items: '{{n}} 个文件', approvals: '已批准 {{n}}/2',
     recycleUntil: '回收期至 {{at}}', approvedNote: '同意', holds: '法律保全（生效 {{n}} 项）', noHolds: '没有法律保全', target: '对象', reason: '原因', placedBy: '设置人',
     until: '截止', state: '状态', indefinite: '长期', active: '生效中', released: '已解除',
+    dryRun: '销毁清单试算', dryRunIntro: '按保存规则列出现在可以销毁的原始文件及其依据；试算不改变任何数据。', runDryRun: '生成试算清单',
+    dryRunTotals: '共 {{n}} 个文件，{{size}}（{{at}} 生成）', file: '文件', recordedEnd: '录制结束', eligibleSince: '可销毁自', why: '依据',
+    note: '说明', notePlaceholder: '销毁说明（如：2025 年上半年一般现场记录）', propose: '提交销毁批次（{{n}} 个文件，需两人批准）',
   },
+  retentionRule: { 'field-minimum': '现场记录保存期已满', 'case-file': '随案卷保存', 'important-flag': '标记为重要', 'incident-category': '重大事件永久保存', unclassified: '未分类', 'legal-hold': '法律保全' },
   disposalStatus: { pending_approval: '待审批', recycling: '回收期', completed: '已完成', cancelled: '已取消' },
   audit: {
     title: '审计查询', intro: '证据保管链记录了每一次采集、入库、查看、下载、导出与销毁，按时间顺序哈希相连，任何篡改都可被发现。', type: '事件类型', actor: '操作人',

@@ -33,6 +33,12 @@ interface Hold {
   active: boolean;
 }
 
+interface DryRun {
+  generatedAt: string;
+  totals: { media: number; bytes: number; derivativeBytes: number };
+  items: Array<{ mediaId: string; filename?: string; kind?: string; recordedEnd?: string | null; eligibleSince: string; sizeBytes?: number; reasons: Array<{ rule: string; until?: string }> }>;
+}
+
 const listOf = <T,>(d: unknown): T[] => (Array.isArray(d) ? (d as T[]) : ((d as { items?: T[]; batches?: T[]; holds?: T[] } | null)?.items ?? (d as { batches?: T[] })?.batches ?? (d as { holds?: T[] })?.holds ?? []));
 
 const tone = { pending_approval: 'warn', recycling: 'info', completed: 'none', cancelled: 'none' } as const;
@@ -44,6 +50,29 @@ export function RetentionPage() {
   const disposals = useApi<unknown>('/api/v1/disposals', 15_000);
   const holds = useApi<unknown>('/api/v1/holds', 30_000);
   const [error, setError] = useState<unknown>(null);
+  const [dryRun, setDryRun] = useState<DryRun | null>(null);
+  const [note, setNote] = useState('');
+  const runDry = async () => {
+    setError(null);
+    try {
+      setDryRun(await api<DryRun>('/api/v1/disposals/dry-run?limit=200'));
+    } catch (e) {
+      setError(e);
+    }
+  };
+  // Proposes exactly the files the dry run listed; the server re-checks every rule and two others must approve.
+  const propose = async () => {
+    if (!dryRun?.items.length) return;
+    setError(null);
+    try {
+      await api('/api/v1/disposals', { body: { mediaIds: dryRun.items.map((i) => i.mediaId), note: note.trim() } });
+      setDryRun(null);
+      setNote('');
+      disposals.reload();
+    } catch (e) {
+      setError(e);
+    }
+  };
   const approve = async (id: string) => {
     setError(null);
     try {
@@ -62,6 +91,54 @@ export function RetentionPage() {
       <h1>{t('retention.title')}</h1>
       <p className="muted">{t('retention.intro')}</p>
       <ErrorBox error={error} />
+      {can('admin', 'unit_head', 'auditor') && (
+        <Card title={`📋 ${t('retention.dryRun')}`} testId="dry-run">
+          <p className="small muted">{t('retention.dryRunIntro')}</p>
+          <button className="btn btn-small" onClick={() => void runDry()} data-testid="dry-run-button">
+            {t('retention.runDryRun')}
+          </button>
+          {dryRun && (
+            <>
+              <p data-testid="dry-run-totals">
+                {t('retention.dryRunTotals', { n: dryRun.totals.media, size: fmtBytes(dryRun.totals.bytes), at: fmtDateTime(dryRun.generatedAt) })}
+              </p>
+              {dryRun.items.length > 0 && (
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th>{t('retention.file')}</th>
+                      <th>{t('retention.recordedEnd')}</th>
+                      <th>{t('retention.eligibleSince')}</th>
+                      <th>{t('retention.why')}</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {dryRun.items.map((i) => (
+                      <tr key={i.mediaId} data-testid="dry-run-row">
+                        <td>
+                          <Link to={`/media/${i.mediaId}`}>{i.filename ?? i.mediaId.slice(0, 8)}</Link>
+                          {i.sizeBytes !== undefined && <div className="small muted">{fmtBytes(i.sizeBytes)}</div>}
+                        </td>
+                        <td>{i.recordedEnd ? fmtDateTime(i.recordedEnd) : '—'}</td>
+                        <td>{fmtDateTime(i.eligibleSince)}</td>
+                        <td className="small">{i.reasons.map((r) => t(`retentionRule.${r.rule}`, { defaultValue: r.rule })).join('；')}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              )}
+              {dryRun.items.length > 0 && can('admin', 'unit_head') && (
+                <div className="btn-row">
+                  <input className="input" value={note} onChange={(e) => setNote(e.target.value)} placeholder={t('retention.notePlaceholder')} aria-label={t('retention.note')} />
+                  <button className="btn btn-small btn-primary" onClick={() => void propose()} data-testid="propose-disposal">
+                    {t('retention.propose', { n: dryRun.items.length })}
+                  </button>
+                </div>
+              )}
+            </>
+          )}
+        </Card>
+      )}
       <Card title={`🗑 ${t('retention.pending', { n: pending.length })}`} testId="disposals-pending">
         <ErrorBox error={disposals.error} />
         {disposals.loading && !disposals.data && <Loading />}
