@@ -3,12 +3,8 @@
  * media profiles, the RTSP stream URI, the snapshot URI and the camera clock (kept beside the server clock:
  * camera clocks drift).
  *
- * Discovery: WS-Discovery normally multicasts a Probe to 239.255.255.250:3702 (what `onvif`'s Discovery.probe
- * does). That must never be sent on a shared network from tests or the demo, so this module only probes by
- * unicast: a Probe sent straight to one address and port (a camera answers unicast probes on 3702 too).
+ * Finding cameras (WS-Discovery) is devices/onvif-discovery.ts.
  */
-import { randomUUID } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import onvif from 'onvif';
 import { clockOffsetMs } from '../src/domain/recorder-policy.js';
 import { Errors } from '../src/errors.js';
@@ -144,58 +140,4 @@ export function redactUri(uri: string): string {
   } catch {
     return uri.replace(/\/\/[^@/]*@/, '//***@');
   }
-}
-
-export interface DiscoveredCamera {
-  /** Endpoint reference (urn:uuid:...), stable per device. */
-  endpoint: string;
-  xaddrs: string[];
-  scopes: string[];
-  types: string[];
-  from: { address: string; port: number };
-}
-
-/**
- * WS-Discovery Probe sent by unicast to one host and port (never to the multicast group); collects ProbeMatches
- * that relate to this probe until the timeout.
- */
-export async function probeOnvifUnicast(host: string, port = 3702, timeoutMs = 1500): Promise<DiscoveredCamera[]> {
-  if (/^(22[4-9]|23\d)\./.test(host)) throw new Errors.VALIDATION(`refusing to probe multicast address ${host}: probe cameras by unicast`);
-  const messageId = `urn:uuid:${randomUUID()}`;
-  const probe =
-    '<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" ' +
-    'xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" ' +
-    'xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header>' +
-    `<a:MessageID>${messageId}</a:MessageID><a:To>urn:schemas-xmlsoap-org:ws:2005:04:discovery</a:To>` +
-    '<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/Probe</a:Action></s:Header><s:Body>' +
-    '<d:Probe><d:Types>dn:NetworkVideoTransmitter</d:Types></d:Probe></s:Body></s:Envelope>';
-  const socket = createSocket('udp4');
-  const found = new Map<string, DiscoveredCamera>();
-  const text = (xml: string, tag: string) => new RegExp(`<(?:\\w+:)?${tag}[^>]*>([^<]*)<`).exec(xml)?.[1]?.trim() ?? '';
-  socket.on('message', (msg, rinfo) => {
-    const xml = msg.toString('utf8');
-    if (!/ProbeMatches/.test(xml) || text(xml, 'RelatesTo') !== messageId) return;
-    for (const match of xml.split(/<(?:\w+:)?ProbeMatch[\s>]/).slice(1)) {
-      const endpoint = text(match, 'Address');
-      if (!endpoint || found.has(endpoint)) continue;
-      found.set(endpoint, {
-        endpoint,
-        xaddrs: text(match, 'XAddrs').split(/\s+/).filter(Boolean),
-        scopes: text(match, 'Scopes').split(/\s+/).filter(Boolean),
-        types: text(match, 'Types').split(/\s+/).filter(Boolean),
-        from: { address: rinfo.address, port: rinfo.port },
-      });
-    }
-  });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      socket.once('error', reject);
-      socket.bind(0, () => resolve());
-    });
-    await new Promise<void>((resolve, reject) => socket.send(probe, port, host, (err) => (err ? reject(err) : resolve())));
-    await new Promise((r) => setTimeout(r, timeoutMs));
-  } finally {
-    socket.close();
-  }
-  return [...found.values()];
 }

@@ -157,6 +157,10 @@ const schema = z.object({
   RECORDING_GAP_TOLERANCE_SEC: z.coerce.number().min(0).max(3600).default(2),
   /** A recorder that stops renewing its lease on a session (crashed) loses it after this long; another takes over. */
   RECORDING_LEASE_SEC: z.coerce.number().int().min(3).max(3600).default(20),
+  /** Let admins find cameras by WS-Discovery (POST /api/v1/cameras/discover): a multicast Probe on the cameras' network. */
+  ONVIF_DISCOVERY: bool.default(true),
+  /** Network interface to probe on (e.g. eth1, the camera network); unset: the one the multicast route names. */
+  ONVIF_DISCOVERY_INTERFACE: z.string().min(1).optional(),
 
   // coverage, reports and supervision
   /** Share of a period's cases sampled for supervisory review (the rules: at least 20%). */

@@ -86,6 +86,8 @@ export const Errors = {
   ROOM_NOT_CONFIGURED: createError('EVM_ROOM_NOT_CONFIGURED', 'Room "%s" has no cameras attached: an admin must create the room and attach its cameras (POST /api/v1/rooms, then /api/v1/rooms/{id}/cameras)', 409),
   ROOM_RECORDING: createError('EVM_ROOM_RECORDING', 'Room %s is recording session %s: its cameras cannot change until that recording stops', 409),
   CAMERA_UNREACHABLE: createError('EVM_CAMERA_UNREACHABLE', 'Camera %s did not answer over ONVIF: %s', 502),
+  DISCOVERY_DISABLED: createError('EVM_DISCOVERY_DISABLED', 'ONVIF camera discovery is turned off on this server (ONVIF_DISCOVERY=false): attach cameras by their ONVIF URL', 409),
+  DISCOVERY_FAILED: createError('EVM_DISCOVERY_FAILED', 'ONVIF discovery could not probe the network: %s', 502),
   RECORDING_ACTIVE: createError('EVM_RECORDING_ACTIVE', 'Session %s is already being recorded (switched on at %s by %s)', 409),
   RECORDING_NOT_ACTIVE: createError('EVM_RECORDING_NOT_ACTIVE', 'Session %s is not being recorded', 409),
   RECORDING_NOT_FINALIZED: createError('EVM_RECORDING_NOT_FINALIZED', 'The recording of session %s is %s: mark it only once it has stopped and its gaps are computed', 409),

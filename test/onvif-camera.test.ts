@@ -1,10 +1,12 @@
 /**
  * The ONVIF adapter (the `onvif` npm client) against the simulated room camera: device information, profiles,
- * stream and snapshot URIs, the camera clock, WS-Security credentials, and WS-Discovery by unicast only (nothing
- * is ever sent to the multicast group from here). The stream URI it returns is a real RTSP server that ffprobe reads.
+ * stream and snapshot URIs, the camera clock, WS-Security credentials, and discovery only as far as it sends nothing
+ * (multicast discovery runs in a network namespace: onvif-discovery.test.ts). The stream URI it returns is a real
+ * RTSP server that ffprobe reads.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { probeOnvifUnicast, readOnvifCamera, redactUri, withCredentials } from '../devices/onvif-camera.js';
+import { readOnvifCamera, redactUri, withCredentials } from '../devices/onvif-camera.js';
+import { deviceServiceUrl, discoverOnvifCameras } from '../devices/onvif-discovery.js';
 import { startOnvifSimulator, type OnvifSimulator } from '../devices/simulators/onvif-simulator.js';
 import { startRtspCamera, type RtspCamera } from '../devices/simulators/rtsp-camera.js';
 import { runCapture } from '../src/media/ffmpeg-process.js';
@@ -58,14 +60,18 @@ describe('ONVIF camera adapter', () => {
     await expect(readOnvifCamera({ url: 'http://127.0.0.1:9/onvif/device_service', timeoutMs: 1000 })).rejects.toMatchObject({ code: 'EVM_CAMERA_UNREACHABLE' });
   });
 
-  it('discovers the camera by a unicast WS-Discovery probe, and refuses to probe a multicast address', async () => {
-    const found = await probeOnvifUnicast('127.0.0.1', sim.discoveryPort, 400);
-    expect(found).toHaveLength(1);
-    expect(found[0]!.endpoint).toBe(sim.endpoint);
-    expect(found[0]!.xaddrs).toEqual([sim.url]);
-    expect(found[0]!.types).toEqual(['dn:NetworkVideoTransmitter']);
-    expect(found[0]!.scopes).toContain(`onvif://www.onvif.org/location/${encodeURIComponent('讯问室9')}`);
-    await expect(probeOnvifUnicast('239.255.255.250', 3702, 10)).rejects.toMatchObject({ code: 'EVM_VALIDATION' });
+  it('keeps discovery off the network unless asked: no multicast group joined, bad options refused before sending', async () => {
+    // The real multicast round trip runs in a network namespace of its own: test/onvif-discovery.test.ts.
+    expect(sim.discoveryPort).toBeNull();
+    await expect(discoverOnvifCameras({ interface: 'evm-no-such-if0' })).rejects.toMatchObject({ code: 'EVM_VALIDATION' });
+    await expect(discoverOnvifCameras({ timeoutMs: 5 })).rejects.toMatchObject({ code: 'EVM_VALIDATION' });
+  });
+
+  it('picks the device service XAddr on the address that answered', () => {
+    const from = { address: '10.0.0.7', port: 3702 };
+    expect(deviceServiceUrl({ xaddrs: ['http://192.168.1.7/onvif/device_service', 'http://10.0.0.7:8080/onvif/device_service'], from })).toBe('http://10.0.0.7:8080/onvif/device_service');
+    expect(deviceServiceUrl({ xaddrs: ['urn:x', 'http://192.168.1.7/onvif/device_service'], from })).toBe('http://192.168.1.7/onvif/device_service');
+    expect(deviceServiceUrl({ xaddrs: ['not a url'], from })).toBeNull();
   });
 
   it('adds credentials for ffmpeg and redacts them for logs', () => {

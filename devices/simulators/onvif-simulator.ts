@@ -1,16 +1,20 @@
 /**
  * A minimal ONVIF (Profile S) camera for tests and the demo: SOAP 1.2 over HTTP on 127.0.0.1, answering what the
  * recorder asks — GetSystemDateAndTime, GetCapabilities, GetDeviceInformation, GetProfiles, GetVideoSources,
- * GetStreamUri, GetSnapshotUri — and a WS-Discovery Probe answered by unicast on its own UDP port.
+ * GetStreamUri, GetSnapshotUri — and, with `multicast: true`, WS-Discovery Probes.
  *
- * It never joins or sends to the WS-Discovery multicast group: probe it by unicast (devices/onvif-camera.ts
- * probeOnvifUnicast). With `username`/`password` set, every call but GetSystemDateAndTime needs a WS-Security
- * UsernameToken (PasswordDigest) as real cameras do. The camera clock can be skewed to show device vs server time.
+ * `multicast` is off by default: then it joins no multicast group, so tests and the demo never answer (or cause)
+ * discovery traffic on a shared network. With it on, it joins 239.255.255.250:3702 as a camera does and answers
+ * each Probe for NetworkVideoTransmitter (or for any type) with a unicast ProbeMatches whose XAddrs name its device
+ * service; the tests do that inside a network namespace of their own. With `username`/`password` set, every call
+ * but GetSystemDateAndTime needs a WS-Security UsernameToken (PasswordDigest) as real cameras do. The camera clock
+ * can be skewed to show device vs server time.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createSocket, type Socket } from 'node:dgram';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { listOf, parseSoapEnvelope, textOf } from '../ws-discovery-xml.js';
 
 export interface OnvifSimulatorOptions {
   /** The RTSP URI GetStreamUri answers (a function: the camera's stream may move, e.g. after a restart). */
@@ -29,14 +33,16 @@ export interface OnvifSimulatorOptions {
   password?: string;
   /** Scopes named in discovery replies (location, name). */
   location?: string;
+  /** Join the WS-Discovery multicast group and answer Probes (default false: never on a shared network). */
+  multicast?: boolean;
 }
 
 export interface OnvifSimulator {
   /** Device service URL, e.g. http://127.0.0.1:PORT/onvif/device_service */
   readonly url: string;
   readonly port: number;
-  /** UDP port answering WS-Discovery probes by unicast. */
-  readonly discoveryPort: number;
+  /** 3702 when it answers WS-Discovery (`multicast: true`), else null. */
+  readonly discoveryPort: number | null;
   readonly endpoint: string;
   /** SOAP actions received, in order (for tests). */
   readonly requests: string[];
@@ -180,46 +186,87 @@ export async function startOnvifSimulator(o: OnvifSimulatorOptions): Promise<Onv
   const port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
 
-  // WS-Discovery by unicast only: bound to loopback on a port of its own, never a member of 239.255.255.250.
-  const udp: Socket = createSocket('udp4');
-  udp.on('message', (msg, rinfo) => {
-    const xml = msg.toString('utf8');
-    if (!/<(?:\w+:)?Probe[\s>/]/.test(xml)) return;
-    const messageId = /<(?:\w+:)?MessageID[^>]*>([^<]+)</.exec(xml)?.[1] ?? '';
-    const scopes = [
-      'onvif://www.onvif.org/type/video_encoder',
-      'onvif://www.onvif.org/Profile/Streaming',
-      `onvif://www.onvif.org/name/${encodeURIComponent(o.model ?? 'IR-CAM-1')}`,
-      ...(o.location ? [`onvif://www.onvif.org/location/${encodeURIComponent(o.location)}`] : []),
-    ];
-    const reply =
-      `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" ` +
-      `xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" ` +
-      `xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID>` +
-      `<a:RelatesTo>${esc(messageId)}</a:RelatesTo><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>` +
-      `<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action></s:Header><s:Body><d:ProbeMatches>` +
-      `<d:ProbeMatch><a:EndpointReference><a:Address>${endpoint}</a:Address></a:EndpointReference>` +
-      `<d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>${scopes.join(' ')}</d:Scopes>` +
-      `<d:XAddrs>${base}/onvif/device_service</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch>` +
-      `</d:ProbeMatches></s:Body></s:Envelope>`;
-    udp.send(reply, rinfo.port, rinfo.address);
-  });
-  await new Promise<void>((resolve, reject) => {
-    udp.once('error', reject);
-    udp.bind(0, '127.0.0.1', () => resolve());
-  });
-  const discoveryPort = udp.address().port;
+  const udp = o.multicast
+    ? await joinDiscovery(endpoint, `${base}/onvif/device_service`, scopesOf(o)).catch(async (err: unknown) => {
+        server.closeAllConnections();
+        await new Promise<void>((resolve) => server.close(() => resolve()));
+        throw err;
+      })
+    : null;
 
   return {
     url: `${base}/onvif/device_service`,
     port,
-    discoveryPort,
+    discoveryPort: udp ? WSD_PORT : null,
     endpoint,
     requests,
     close: async () => {
-      udp.close();
+      udp?.close();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+const WSD_GROUP = '239.255.255.250';
+const WSD_PORT = 3702;
+
+function scopesOf(o: OnvifSimulatorOptions): string[] {
+  return [
+    'onvif://www.onvif.org/type/video_encoder',
+    'onvif://www.onvif.org/Profile/Streaming',
+    `onvif://www.onvif.org/name/${encodeURIComponent(o.model ?? 'IR-CAM-1')}`,
+    `onvif://www.onvif.org/hardware/${encodeURIComponent(o.hardwareId ?? 'sim')}`,
+    ...(o.location ? [`onvif://www.onvif.org/location/${encodeURIComponent(o.location)}`] : []),
+  ];
+}
+
+/** A Probe this camera should answer: its MessageID, or null (not a Probe, or for types it is not). */
+async function probeMessageId(xml: string): Promise<string | null> {
+  const env = await parseSoapEnvelope(xml).catch(() => null);
+  if (!env || env.body.Probe === undefined) return null;
+  const probe = env.body.Probe;
+  // An empty Types asks for every device; otherwise a NetworkVideoTransmitter (prefix stripped) must be listed.
+  const types = listOf(probe && typeof probe === 'object' ? (probe as Record<string, unknown>).Types : undefined);
+  if (types.length && !types.some((t) => t.replace(/^[^:]*:/, '') === 'NetworkVideoTransmitter')) return null;
+  return textOf(env.header.MessageID) || null;
+}
+
+/**
+ * Joins the WS-Discovery group on port 3702 as cameras do. reuseAddr: several simulators (and a real discovery
+ * proxy) can share the port; each gets its own copy of every multicast Probe.
+ */
+async function joinDiscovery(endpoint: string, deviceService: string, scopes: string[]): Promise<Socket> {
+  const udp = createSocket({ type: 'udp4', reuseAddr: true });
+  udp.on('message', (msg, rinfo) => {
+    void probeMessageId(msg.toString('utf8')).then((messageId) => {
+      if (!messageId) return;
+      const reply =
+        `<?xml version="1.0" encoding="UTF-8"?><s:Envelope xmlns:s="http://www.w3.org/2003/05/soap-envelope" ` +
+        `xmlns:a="http://schemas.xmlsoap.org/ws/2004/08/addressing" xmlns:d="http://schemas.xmlsoap.org/ws/2005/04/discovery" ` +
+        `xmlns:dn="http://www.onvif.org/ver10/network/wsdl"><s:Header><a:MessageID>urn:uuid:${randomUUID()}</a:MessageID>` +
+        `<a:RelatesTo>${esc(messageId)}</a:RelatesTo><a:To>http://schemas.xmlsoap.org/ws/2004/08/addressing/role/anonymous</a:To>` +
+        `<a:Action>http://schemas.xmlsoap.org/ws/2005/04/discovery/ProbeMatches</a:Action></s:Header><s:Body><d:ProbeMatches>` +
+        `<d:ProbeMatch><a:EndpointReference><a:Address>${endpoint}</a:Address></a:EndpointReference>` +
+        `<d:Types>dn:NetworkVideoTransmitter</d:Types><d:Scopes>${scopes.map(esc).join(' ')}</d:Scopes>` +
+        `<d:XAddrs>${esc(deviceService)}</d:XAddrs><d:MetadataVersion>1</d:MetadataVersion></d:ProbeMatch>` +
+        `</d:ProbeMatches></s:Body></s:Envelope>`;
+      // ProbeMatches go back by unicast to whoever probed (WS-Discovery 2005/04 §5.3).
+      udp.send(reply, rinfo.port, rinfo.address);
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    udp.once('error', reject);
+    udp.bind(WSD_PORT, () => {
+      udp.off('error', reject);
+      try {
+        udp.addMembership(WSD_GROUP);
+        resolve();
+      } catch (err) {
+        udp.close();
+        reject(err as Error);
+      }
+    });
+  });
+  return udp;
 }

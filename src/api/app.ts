@@ -19,6 +19,7 @@ import { custodyPlugin } from './plugins/custody.js';
 import { exportsPlugin } from './plugins/exports.js';
 import { recordingPlugin } from './plugins/recording.js';
 import { roomsPlugin } from './plugins/rooms.js';
+import { cameraDiscoveryPlugin } from './plugins/camera-discovery.js';
 import { coveragePlugin } from './plugins/coverage.js';
 import { reportsPlugin } from './plugins/reports.js';
 import { supervisionPlugin } from './plugins/supervision.js';
@@ -84,6 +85,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(linksPlugin, { services });
   await app.register(reviewPlugin, { services });
   await app.register(roomsPlugin, { services });
+  await app.register(cameraDiscoveryPlugin, { services });
   await app.register(recordingPlugin, { services });
   await app.register(coveragePlugin, { services });
   await app.register(reportsPlugin, { services });

@@ -52,6 +52,11 @@ export class DevicesRepository {
     return rows[0] ? toDevice(rows[0]) : null;
   }
 
+  async findBySerials(serials: string[]): Promise<Device[]> {
+    if (!serials.length) return [];
+    return (await this.sql.query<Row>('select * from devices where serial = any($1::text[])', [serials])).map(toDevice);
+  }
+
   async list(): Promise<Device[]> {
     return (await this.sql.query<Row>('select * from devices order by created_at')).map(toDevice);
   }

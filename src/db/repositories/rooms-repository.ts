@@ -114,6 +114,12 @@ export class RoomsRepository {
     return rows[0] ? toCamera(rows[0]) : null;
   }
 
+  /** Every attached camera with its room's name (discovery marks the cameras already in a room). */
+  async allAttached(): Promise<Array<RoomCamera & { roomName: string }>> {
+    const rows = await this.sql.query<CameraRow & { room_name: string }>(`select rc.*, d.serial, d.name, r.name as room_name from room_cameras rc join devices d on d.id = rc.device_id join rooms r on r.id = rc.room_id`);
+    return rows.map((r) => ({ ...toCamera(r), roomName: r.room_name }));
+  }
+
   async attachCamera(c: {
     roomId: string;
     deviceId: string;
