@@ -217,6 +217,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     // Back on the case, the session now reads as reviewed; an export is requested from there.
     await page.goto(`${h.baseUrl}/cases/${caseId}`);
     await expect(page.getByTestId('session-review-status').textContent()).resolves.toContain('已审阅 1/1');
+    // A legal hold on the case, placed from its page, is what the retention API sees.
+    await page.getByTestId('legal-hold').getByLabel('原因').fill('当事人已提起行政诉讼');
+    await page.getByTestId('hold-submit').click();
+    await page.getByTestId('hold-active').waitFor();
+    const held = await api(tokens.reviewer1!, `/api/v1/holds?caseId=${caseId}`);
+    expect(held.body).toEqual([expect.objectContaining({ caseId, reason: '当事人已提起行政诉讼', placedBy: 'user:reviewer1', active: true })]);
     await page.getByTestId('export-request').getByLabel('导出事由').fill('移送检察院');
     await page.getByTestId('export-request').getByRole('button', { name: /提交导出申请/ }).click();
     await page.getByRole('link', { name: '查看进度' }).click();

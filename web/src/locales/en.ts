@@ -114,6 +114,7 @@ export const en: Dict<typeof zhCN> = {
     note: 'Note', notePlaceholder: 'Why these go (e.g. routine field footage, H1 2025)', propose: 'Propose disposal ({{n}} files, two approvals needed)',
   },
   retentionRule: { 'field-minimum': 'Field footage retention period over', 'case-file': 'Kept with the case file', 'important-flag': 'Marked important', 'incident-category': 'Major incident: permanent', unclassified: 'Unclassified', 'legal-hold': 'Legal hold' },
+  hold: { title: 'Legal hold', none: 'No legal hold on this case', active: 'Placed by {{by}} at {{at}}, until {{until}}', reasonHint: 'Why (e.g. the party has filed suit)', place: 'Place hold' },
   disposalStatus: { pending_approval: 'Awaiting approval', recycling: 'Recycle period', completed: 'Completed', cancelled: 'Cancelled' },
   audit: {
     title: 'Audit', intro: 'The custody chain records every capture, store, view, download, export and disposal, hash-linked in order: any edit is detectable.', type: 'Event', actor: 'Actor',

@@ -119,6 +119,7 @@ export const zhCN = {
     note: '说明', notePlaceholder: '销毁说明（如：2025 年上半年一般现场记录）', propose: '提交销毁批次（{{n}} 个文件，需两人批准）',
   },
   retentionRule: { 'field-minimum': '现场记录保存期已满', 'case-file': '随案卷保存', 'important-flag': '标记为重要', 'incident-category': '重大事件永久保存', unclassified: '未分类', 'legal-hold': '法律保全' },
+  hold: { title: '法律保全', none: '本案没有生效的法律保全', active: '{{by}} 于 {{at}} 设置，至 {{until}}', reasonHint: '保全原因（如：当事人已提起行政诉讼）', place: '设置保全' },
   disposalStatus: { pending_approval: '待审批', recycling: '回收期', completed: '已完成', cancelled: '已取消' },
   audit: {
     title: '审计查询', intro: '证据保管链记录了每一次采集、入库、查看、下载、导出与销毁，按时间顺序哈希相连，任何篡改都可被发现。', type: '事件类型', actor: '操作人',

@@ -108,6 +108,7 @@ export function CasePage() {
         {can('reviewer', 'admin') && <CompleteReview review={r} onDone={review.reload} />}
         <ExportRequest caseId={c.id} />
       </div>
+      {can('reviewer', 'unit_head', 'admin') && <LegalHold caseId={c.id} />}
     </>
   );
 }
@@ -395,6 +396,46 @@ function ExportRequest({ caseId }: { caseId: string }) {
           <ErrorBox error={error} />
         </form>
       )}
+    </Card>
+  );
+}
+
+/** A legal hold on the whole case: blocks every disposal of its footage until released (a custody event). */
+function LegalHold({ caseId }: { caseId: string }) {
+  const { t } = useTranslation();
+  const holds = useApi<Array<{ id: string; reason: string; placedBy: string; placedAt: string; until: string | null; active: boolean }>>(`/api/v1/holds?caseId=${caseId}`);
+  const [reason, setReason] = useState('');
+  const [until, setUntil] = useState('');
+  const [error, setError] = useState<unknown>(null);
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setError(null);
+    try {
+      await api('/api/v1/holds', { body: { caseId, reason: reason.trim(), ...(until ? { until: new Date(`${until}T23:59:59+08:00`).toISOString() } : {}) } });
+      setReason('');
+      setUntil('');
+      holds.reload();
+    } catch (err) {
+      setError(err);
+    }
+  };
+  const active = (holds.data ?? []).filter((h) => h.active);
+  return (
+    <Card title={`🔒 ${t('hold.title')}`} testId="legal-hold">
+      {active.map((h) => (
+        <p key={h.id} className="alert alert-warn" data-testid="hold-active">
+          {t('hold.active', { by: h.placedBy, at: fmtDateTime(h.placedAt), until: h.until ? fmtDateTime(h.until) : t('retention.indefinite') })}: {h.reason}
+        </p>
+      ))}
+      {active.length === 0 && <p className="small muted">{t('hold.none')}</p>}
+      <form onSubmit={submit} className="btn-row">
+        <input value={reason} onChange={(e) => setReason(e.target.value)} required minLength={3} placeholder={t('hold.reasonHint')} aria-label={t('retention.reason')} />
+        <input type="date" value={until} onChange={(e) => setUntil(e.target.value)} aria-label={t('retention.until')} />
+        <button className="btn btn-small" type="submit" data-testid="hold-submit">
+          {t('hold.place')}
+        </button>
+      </form>
+      <ErrorBox error={error} />
     </Card>
   );
 }
