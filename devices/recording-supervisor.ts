@@ -36,7 +36,7 @@ import { runCapture } from '../src/media/ffmpeg-process.js';
 import { probeMedia } from '../src/media/probe.js';
 import type { Services } from '../src/runtime/services.js';
 import { readOnvifCamera, redactUri, withCredentials } from './onvif-camera.js';
-import { ANCHOR_FILE, CameraRecorder, SEGMENT_LIST, timeFromSegmentName, type ClosedSegment, type RecorderEvent, type StreamTarget } from './rtsp-recorder.js';
+import { ANCHOR_FILE, CameraRecorder, closedSegment, SEGMENT_LIST, timeFromSegmentName, type ClosedSegment, type RecorderEvent, type StreamTarget } from './rtsp-recorder.js';
 
 export const RECORDER_ACTOR = 'system:recorder';
 
@@ -472,16 +472,7 @@ class SessionRun {
           if (!files.has(e.file)) continue;
           const zero = anchor ?? (timeFromSegmentName(e.file) ?? 0) - e.start * 1000;
           try {
-            await this.ingestSegment(camera, {
-              runId,
-              runDir,
-              file: e.file,
-              path: path.join(runDir, e.file),
-              startMs: Math.round(zero + e.start * 1000),
-              endMs: Math.round(zero + e.end * 1000),
-              timelineStart: e.start,
-              timelineEnd: e.end,
-            });
+            await this.ingestSegment(camera, closedSegment(runId, runDir, e, zero));
           } catch (err) {
             this.log.error({ err, sessionId: this.session.id, file: e.file }, 'left-over segment not ingested; kept in the spool');
           }

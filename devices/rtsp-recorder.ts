@@ -115,6 +115,20 @@ export function timeFromSegmentName(file: string): number | null {
   return new Date(y, mo - 1, d, h, mi, s).getTime();
 }
 
+/** A closed segment placed on the wall clock: `zeroMs` is the wall-clock time of stream timeline 0 in this run. */
+export function closedSegment(runId: string, runDir: string, e: SegmentListEntry, zeroMs: number): ClosedSegment {
+  return {
+    runId,
+    runDir,
+    file: e.file,
+    path: path.join(runDir, e.file),
+    startMs: Math.round(zeroMs + e.start * 1000),
+    endMs: Math.round(zeroMs + e.end * 1000),
+    timelineStart: e.start,
+    timelineEnd: e.end,
+  };
+}
+
 export class CameraRecorder {
   private stopping = false;
   private loop: Promise<void> | null = null;
@@ -215,16 +229,7 @@ export class CameraRecorder {
       if (handed.has(e.file)) return;
       handed.add(e.file);
       const zero = anchor.zero ?? (timeFromSegmentName(e.file) !== null ? timeFromSegmentName(e.file)! - e.start * 1000 : runStartedAt);
-      const seg: ClosedSegment = {
-        runId,
-        runDir,
-        file: e.file,
-        path: path.join(runDir, e.file),
-        startMs: Math.round(zero + e.start * 1000),
-        endMs: Math.round(zero + e.end * 1000),
-        timelineStart: e.start,
-        timelineEnd: e.end,
-      };
+      const seg = closedSegment(runId, runDir, e, zero);
       produced++;
       this.stats.segments++;
       this.lastSegmentAt = Date.now();
