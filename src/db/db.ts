@@ -6,7 +6,15 @@ export interface Sql {
   query<T = Record<string, unknown>>(text: string, params?: unknown[]): Promise<T[]>;
   /** Runs a script of several statements without parameters (migrations). */
   exec(script: string): Promise<void>;
+  /**
+   * Rows as arrays, for bulk reads where the driver's per-row objects and default type parsing dominate (the custody
+   * verifier). `parsers` replaces the parser of a column type (by OID) for this query only and receives the standard
+   * one. Only the server engine has it; callers fall back to query().
+   */
+  queryArrays?(text: string, params: unknown[], parsers?: Record<number, ArrayParser>): Promise<unknown[][]>;
 }
+
+export type ArrayParser = (text: string, standard: (text: string) => unknown) => unknown;
 
 export interface Db extends Sql {
   readonly engine: 'postgres' | 'pglite';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { GENESIS_HASH, newCursor, sealEvent, verifyEvents, type CustodyEvent, type CustodyEventInput } from './custody-chain.js';
+import { canonicalize } from 'json-canonicalize';
+import { GENESIS_HASH, canonicalEventBody, newCursor, sealEvent, verifyEvents, type CustodyEvent, type CustodyEventInput, type UnsealedEvent } from './custody-chain.js';
 
 function chain(inputs: CustodyEventInput[]): CustodyEvent[] {
   const out: CustodyEvent[] = [];
@@ -84,5 +85,67 @@ describe('custody chain', () => {
     const c = sealEvent(ev('media.viewed', 'm1', { a: 1, b: 3 }), { seq: 1, at: '2026-11-23T00:00:00.000Z', prevHash: GENESIS_HASH, mediaPrevHash: null });
     expect(a.hash).toBe(b.hash);
     expect(a.hash).not.toBe(c.hash);
+  });
+});
+
+describe('canonical event body', () => {
+  const base: Omit<UnsealedEvent, 'details'> = { seq: 7, at: '2026-11-23T08:00:00.123Z', mediaId: 'm1', uploadId: null, type: 'media.viewed', actor: 'user:1', prevHash: 'a'.repeat(64), mediaPrevHash: null };
+  const reference = (e: UnsealedEvent) =>
+    canonicalize({ seq: e.seq, at: e.at, mediaId: e.mediaId, uploadId: e.uploadId, type: e.type, actor: e.actor, details: e.details, prevHash: e.prevHash, mediaPrevHash: e.mediaPrevHash });
+
+  it('is byte for byte what json-canonicalize makes of the same values (RFC 8785)', () => {
+    const details: unknown[] = [
+      {},
+      { purpose: '案件审查', ip: '10.0.0.1', range: null, n: 0 },
+      { z: 1, a: [1, 'x', null, true, false, { b: 2, a: [] }], ä: 'ü', '\u20ac': 1, '\ud83d\ude00': '\ud83d\ude00', A: 'B', '': 0 },
+      { numbers: [0, -0, 1e21, 1e-7, 5e-324, 123.456, -1.5, 2 ** 53, 0.1 + 0.2, 1e300] },
+      { esc: 'quote " backslash \\ tab \t nl \n nul \u0000 del \u007f ls \u2028 lone \ud800 end', '\u0001k': 'v' },
+      { deep: { a: { b: { c: [[[{ d: 'e' }]]] } } } },
+      JSON.parse('{"b":{"x":1},"a":[{"y":2},{"y":2}],"c":"\\u00e9"}'),
+      Object.assign(Object.create(null), { b: 1, a: 2 }),
+    ];
+    for (const d of details) {
+      const e = { ...base, details: d as Record<string, unknown> };
+      expect(canonicalEventBody(e)).toBe(reference(e));
+    }
+    // Top-level values of other kinds and other seq/at forms too.
+    for (const over of [{ mediaId: null, uploadId: 'u-1', mediaPrevHash: 'b'.repeat(64) }, { seq: 2 ** 52 + 1 }, { actor: 'device:"quoted"\\' }]) {
+      const e = { ...base, ...over, details: { k: 'v' } };
+      expect(canonicalEventBody(e)).toBe(reference(e));
+    }
+  });
+
+  it('leaves anything but plain JSON data to json-canonicalize: same output, same errors', () => {
+    const shared = { s: 1 };
+    const circular: Record<string, unknown> = { a: 1 };
+    circular.self = circular;
+    const cases: unknown[] = [
+      { u: undefined, k: 1 },
+      [1, undefined, 2],
+      { d: new Date(Date.UTC(2026, 0, 1)) },
+      { m: new Map([['a', 1]]) },
+      { s: new String('boxed') },
+      { a: shared, ab: shared },
+      { a: shared, b: [shared] },
+      { nested: { x: circular } },
+      { n: Number.NaN },
+      { n: Number.POSITIVE_INFINITY },
+      { f: () => 1 },
+      // eslint-disable-next-line no-sparse-arrays
+      { sparse: [1, , 3] },
+    ];
+    for (const d of cases) {
+      const e = { ...base, details: d as Record<string, unknown> };
+      let expected: string | Error;
+      try {
+        expected = reference(e);
+      } catch (err) {
+        expected = err as Error;
+      }
+      if (expected instanceof Error) expect(() => canonicalEventBody(e)).toThrow(expected.message);
+      else expect(canonicalEventBody(e)).toBe(expected);
+    }
+    const odd = { ...base, uploadId: undefined, details: {} } as unknown as UnsealedEvent;
+    expect(canonicalEventBody(odd)).toBe(reference(odd));
   });
 });

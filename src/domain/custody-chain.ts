@@ -84,9 +84,76 @@ export interface CustodyEvent extends CustodyEventInput {
 
 export type UnsealedEvent = Omit<CustodyEvent, 'hash'>;
 
-/** SHA-256 over the RFC 8785 canonical JSON of every field but the hash itself. */
-export function hashEvent(e: UnsealedEvent): string {
-  const body = {
+const q = JSON.stringify;
+const BAIL = Symbol('bail');
+
+/**
+ * RFC 8785 serialisation of plain JSON data (what JSON.parse yields), byte for byte what json-canonicalize produces
+ * (it too writes primitives with JSON.stringify and sorts Object.keys), without its per-property closures, path
+ * strings and WeakMap, which cost more than the SHA-256 itself. Anything else (undefined, toJSON, non-finite numbers,
+ * non-plain objects, an object met twice: cycles and shared references) returns BAIL, and the caller hands the whole
+ * body to json-canonicalize, so its result or its error stays exactly what it was.
+ */
+function plainCanonical(v: unknown, seen: Set<object> | null): string | typeof BAIL {
+  switch (typeof v) {
+    case 'string':
+    case 'boolean':
+      return q(v);
+    case 'number':
+      return Number.isFinite(v) ? q(v) : BAIL;
+    case 'object': {
+      if (v === null) return 'null';
+      if ((v as { toJSON?: unknown }).toJSON != null) return BAIL;
+      // Nested containers are remembered so a shared or circular one goes to the library (which rejects some).
+      if (seen) {
+        if (seen.has(v)) return BAIL;
+        seen.add(v);
+      }
+      // Created at the first nested container only: flat details (the usual case) allocate no Set.
+      let inner = seen;
+      if (Array.isArray(v)) {
+        if (Object.getPrototypeOf(v) !== Array.prototype) return BAIL;
+        let out = '[';
+        for (let i = 0; i < v.length; i++) {
+          const c: unknown = v[i];
+          if (inner === null && typeof c === 'object' && c !== null) inner = new Set();
+          const s = plainCanonical(c, inner);
+          if (s === BAIL) return BAIL;
+          out += i === 0 ? s : `,${s}`;
+        }
+        return `${out}]`;
+      }
+      const proto = Object.getPrototypeOf(v);
+      if (proto !== Object.prototype && proto !== null) return BAIL;
+      const keys = Object.keys(v).sort();
+      let out = '{';
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i]!;
+        const c = (v as Record<string, unknown>)[k];
+        if (inner === null && typeof c === 'object' && c !== null) inner = new Set();
+        const s = plainCanonical(c, inner);
+        if (s === BAIL) return BAIL;
+        out += `${i === 0 ? '' : ','}${q(k)}:${s}`;
+      }
+      return `${out}}`;
+    }
+    default:
+      return BAIL;
+  }
+}
+
+const isScalar = (v: unknown) => typeof v === 'string' || v === null || (typeof v === 'number' && Number.isFinite(v));
+
+/** The canonical JSON hashEvent hashes; exported so a test can hold it to json-canonicalize. */
+export function canonicalEventBody(e: UnsealedEvent): string {
+  // The body's keys are fixed, so their RFC 8785 order (UTF-16 code units) is written out rather than sorted.
+  if (isScalar(e.actor) && isScalar(e.at) && isScalar(e.mediaId) && isScalar(e.mediaPrevHash) && isScalar(e.prevHash) && isScalar(e.seq) && isScalar(e.type) && isScalar(e.uploadId)) {
+    const details = plainCanonical(e.details, null);
+    if (details !== BAIL) {
+      return `{"actor":${q(e.actor)},"at":${q(e.at)},"details":${details},"mediaId":${q(e.mediaId)},"mediaPrevHash":${q(e.mediaPrevHash)},"prevHash":${q(e.prevHash)},"seq":${q(e.seq)},"type":${q(e.type)},"uploadId":${q(e.uploadId)}}`;
+    }
+  }
+  return canonicalize({
     seq: e.seq,
     at: e.at,
     mediaId: e.mediaId,
@@ -96,9 +163,13 @@ export function hashEvent(e: UnsealedEvent): string {
     details: e.details,
     prevHash: e.prevHash,
     mediaPrevHash: e.mediaPrevHash,
-  };
+  });
+}
+
+/** SHA-256 over the RFC 8785 canonical JSON of every field but the hash itself. */
+export function hashEvent(e: UnsealedEvent): string {
   // One-shot crypto.hash (Node >= 20.12): no Hash object per event, about twice the speed of createHash here.
-  return hash('sha256', canonicalize(body), 'hex');
+  return hash('sha256', canonicalEventBody(e), 'hex');
 }
 
 /** Builds the next event given the current heads of the store-wide chain and of the media's own chain. */

@@ -18,6 +18,29 @@ export interface CustodyRow {
   hash: string;
 }
 
+const TIMESTAMPTZ_OID = 1184;
+// PostgreSQL's text form of a timestamptz in a UTC session (DateStyle ISO): 2026-01-01 00:00:00.037+00.
+const UTC_TIMESTAMPTZ = /^(\d{4})-(\d\d)-(\d\d) (\d\d):(\d\d):(\d\d)(\.\d+)?\+00$/;
+
+/**
+ * What `(standard parser(text) as Date).toISOString()` returns (the driver's postgres-date, then Date), computed
+ * from the text without building a Date. Only the common form is handled here: any other (another session time
+ * zone or DateStyle, BC, five-digit years, day 29-31 where month lengths matter, infinity) goes the standard way,
+ * so the result, or the error, is always the one toEvent gives.
+ */
+export function isoFromTimestamptz(text: string, standard: (text: string) => unknown): string {
+  const m = UTC_TIMESTAMPTZ.exec(text);
+  if (m) {
+    const [, y, mo, d, h, mi, s, frac] = m as unknown as string[];
+    // postgres-date passes 1000 * parseFloat(fraction) to Date.UTC, which truncates it to whole milliseconds.
+    const ms = frac ? Math.trunc(1000 * Number.parseFloat(frac)) : 0;
+    if (mo! >= '01' && mo! <= '12' && d! >= '01' && d! <= '28' && h! <= '23' && mi! <= '59' && s! <= '59' && ms >= 0 && ms <= 999) {
+      return `${y}-${mo}-${d}T${h}:${mi}:${s}.${ms < 10 ? '00' : ms < 100 ? '0' : ''}${ms}Z`;
+    }
+  }
+  return (standard(text) as Date).toISOString();
+}
+
 export const toEvent = (r: CustodyRow): CustodyEvent => ({
   seq: r.seq,
   mediaId: r.media_id,
@@ -73,6 +96,32 @@ export class CustodyRepository {
 
   /** Events in seq order after `afterSeq`, for batch verification. */
   async page(afterSeq: number, limit: number): Promise<CustodyEvent[]> {
+    if (this.sql.queryArrays) {
+      // The verifier's hot path on the server: rows as arrays and `at` turned into its ISO string without a Date,
+      // which together halve the driver's work per row. Each field is the same value toEvent would produce.
+      const rows = await this.sql.queryArrays(
+        'select seq, media_id, upload_id, type, actor, at, details, prev_hash, media_prev_hash, hash from custody_events where seq > $1 order by seq limit $2',
+        [afterSeq, limit],
+        { [TIMESTAMPTZ_OID]: isoFromTimestamptz },
+      );
+      const events: CustodyEvent[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        events[i] = {
+          seq: r[0] as number,
+          mediaId: r[1] as string | null,
+          uploadId: r[2] as string | null,
+          type: r[3] as CustodyEvent['type'],
+          actor: r[4] as string,
+          at: r[5] as string,
+          details: r[6] as Record<string, unknown>,
+          prevHash: r[7] as string,
+          mediaPrevHash: r[8] as string | null,
+          hash: r[9] as string,
+        };
+      }
+      return events;
+    }
     const rows = await this.sql.query<CustodyRow>('select * from custody_events where seq > $1 order by seq limit $2', [afterSeq, limit]);
     return rows.map(toEvent);
   }
