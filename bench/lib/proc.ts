@@ -28,20 +28,30 @@ export function readMem(pid: number): MemReading | null {
 /** Clock ticks per second for /proc/<pid>/stat (USER_HZ; 100 on every Linux this runs on). */
 const CLK_TCK = 100;
 
-/** User + system CPU seconds the process has used so far. */
-export function readCpuSeconds(pid: number): number | null {
+/**
+ * The fields of /proc/<pid>/stat after comm, so index 0 is field 3 (state): comm (field 2) may hold spaces and
+ * parentheses, so the split starts after the last ')'. Null once the process is gone.
+ */
+function readStatFields(pid: number): string[] | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
   } catch {
     return null;
   }
-  // comm (field 2) may contain spaces and parentheses: split after the last ')'.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  // rest[0] is field 3 (state); utime and stime are fields 14 and 15.
-  const utime = Number(rest[11]);
-  const stime = Number(rest[12]);
-  return Number.isFinite(utime) && Number.isFinite(stime) ? (utime + stime) / CLK_TCK : null;
+  return text.slice(text.lastIndexOf(')') + 2).split(' ');
+}
+
+/** Sum of two clock-tick fields of a stat line, in seconds. */
+function statSeconds(rest: string[], a: number, b: number): number | null {
+  const s = (Number(rest[a]) + Number(rest[b])) / CLK_TCK;
+  return Number.isFinite(s) ? s : null;
+}
+
+/** User + system CPU seconds the process has used so far (utime, stime: fields 14 and 15). */
+export function readCpuSeconds(pid: number): number | null {
+  const rest = readStatFields(pid);
+  return rest ? statSeconds(rest, 11, 12) : null;
 }
 
 /** Resets VmHWM to the current RSS (`echo 5 > /proc/<pid>/clear_refs`, Linux ≥ 4.0; needs the same uid or root). */
@@ -160,19 +170,10 @@ export function readMachineCpu(): { busySeconds: number; totalSeconds: number } 
   return { busySeconds: busy / CLK_TCK, totalSeconds: (busy + idle + iowait) / CLK_TCK };
 }
 
-/** CPU seconds of the process's children that have exited and been reaped (cutime + cstime), e.g. its ffmpeg runs. */
+/** CPU seconds of the process's children that have exited and been reaped (cutime, cstime: fields 16 and 17). */
 export function readReapedChildrenCpuSeconds(pid: number): number | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // After comm: rest[0] is field 3; cutime and cstime are fields 16 and 17.
-  const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  const cutime = Number(rest[13]);
-  const cstime = Number(rest[14]);
-  return Number.isFinite(cutime) && Number.isFinite(cstime) ? (cutime + cstime) / CLK_TCK : null;
+  const rest = readStatFields(pid);
+  return rest ? statSeconds(rest, 13, 14) : null;
 }
 
 /** Direct children of a process right now (every thread's /proc/<pid>/task/<tid>/children). */
@@ -231,14 +232,8 @@ export class ChildWatcher {
     const now = this.clock();
     const running = new Set<number>();
     for (const cpid of childPids(this.pid)) {
-      let text: string;
-      try {
-        text = readFileSync(`/proc/${cpid}/stat`, 'utf8');
-      } catch {
-        continue;
-      }
-      const rest = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      if (rest[0] === 'Z') continue; // exited, not yet reaped: over
+      const rest = readStatFields(cpid);
+      if (!rest || rest[0] === 'Z') continue; // exited, not yet reaped: over
       running.add(cpid);
       let run = this.live.get(cpid);
       if (!run) {
@@ -246,8 +241,8 @@ export class ChildWatcher {
         this.live.set(cpid, run);
       }
       run.lastSeen = now;
-      const cpu = (Number(rest[11]) + Number(rest[12])) / CLK_TCK;
-      if (Number.isFinite(cpu)) run.cpuSeconds = cpu;
+      const cpu = statSeconds(rest, 11, 12);
+      if (cpu !== null) run.cpuSeconds = cpu;
       if (!run.cmdline || run.cmdline === this.parentCmdline || run.cmdline.includes('setpriv')) {
         run.cmdline = cmdlineOf(cpid) || run.cmdline;
       }
