@@ -22,6 +22,7 @@ import { openSecret } from '../src/db/secret-box.js';
 import { readOnvifCamera, redactUri, withCredentials } from './onvif-camera.js';
 
 const TS_PACKET = 188;
+const STARTUP_GRACE_MS = 15_000;
 const SYNC = 0x47;
 /** A viewer whose socket holds more than this unsent is skipped until it drains (a slow link must not grow memory). */
 export const MAX_VIEWER_BACKLOG_BYTES = 2 * 1024 * 1024;
@@ -90,12 +91,20 @@ export class TsPacketizer {
   }
 }
 
+/** Live-view ffmpegs of this process: killed on exit (their stdout pipe alone ends them only once they write). */
+const running = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
 class CameraStream {
   readonly viewers = new Set<LiveViewer>();
   muxer: Mpeg1MuxerInstance | null = null;
   bytes = 0;
   uri = '';
   private stopped = false;
+  private lastDataAt = 0;
+  private watchdog: NodeJS.Timeout | undefined;
   get ended(): boolean {
     return this.stopped;
   }
@@ -105,14 +114,18 @@ class CameraStream {
     readonly deviceId: string,
     private readonly log: Logger,
     private readonly onGone: () => void,
+    private readonly stallMs: number,
   ) {}
 
   start(url: string, display: string, ffmpegPath: string): void {
     this.uri = display;
     const muxer = new Mpeg1Muxer({ url: tcpRtspUrl(url), ffmpegPath, ffmpegOptions: LIVE_FFMPEG_OPTIONS });
     this.muxer = muxer;
+    running.add(muxer.stream);
     let stderr = '';
+    this.lastDataAt = Date.now();
     muxer.on('mpeg1data', (data: Buffer) => {
+      this.lastDataAt = Date.now();
       this.bytes += data.length;
       const out = this.packets.push(data);
       if (out) for (const v of this.viewers) v.send(out);
@@ -120,21 +133,40 @@ class CameraStream {
     muxer.on('ffmpegStderr', (data: Buffer) => {
       stderr = (stderr + data.toString()).slice(-2000);
     });
+    // A camera that keeps the connection open but sends nothing would leave ffmpeg (which Mpeg1Muxer starts without
+    // an input timeout) waiting for ever and viewers on a frozen picture: end the stream, the player reconnects.
+    this.watchdog = setInterval(() => {
+      // ffmpeg probes the input (up to its 5 s analyzeduration) before it writes anything: a longer wait at first.
+      const allowed = this.bytes === 0 ? this.stallMs + STARTUP_GRACE_MS : this.stallMs;
+      if (Date.now() - this.lastDataAt < allowed) return;
+      this.log.warn({ deviceId: this.deviceId, stalledMs: Date.now() - this.lastDataAt }, 'live view stream stalled');
+      this.finish(`camera stream stalled (nothing for ${Math.round(this.stallMs / 1000)} s)`);
+      this.stop();
+    }, Math.min(1000, this.stallMs / 4));
+    this.watchdog.unref();
     // A binary that cannot start would otherwise be an unhandled 'error' event.
     muxer.stream.on('error', (err) => this.log.error({ err, deviceId: this.deviceId }, 'live view ffmpeg did not start'));
     muxer.stream.on('close', (code, signal) => {
+      running.delete(muxer.stream);
+      clearInterval(this.watchdog);
       if (this.stopped) return;
       this.stopped = true;
       const why = stderr.split(url).join(display).trim().split('\n').slice(-2).join(' | ');
       this.log.warn({ deviceId: this.deviceId, code, signal, stderr: why }, 'live view stream ended');
-      for (const v of this.viewers) v.end(`camera stream ended (ffmpeg exit ${code ?? signal})`);
-      this.viewers.clear();
-      this.onGone();
+      this.finish(`camera stream ended (ffmpeg exit ${code ?? signal})`);
     });
+  }
+
+  /** Ends every viewer's socket and gives the camera's slot up, so the next viewer starts a fresh stream. */
+  private finish(reason: string): void {
+    for (const v of this.viewers) v.end(reason);
+    this.viewers.clear();
+    this.onGone();
   }
 
   /** SIGTERM, then SIGKILL if ffmpeg has not gone after a grace period. */
   stop(): void {
+    clearInterval(this.watchdog);
     if (this.stopped) return;
     this.stopped = true;
     const child = this.muxer?.stream;
@@ -154,6 +186,8 @@ export interface LiveViewHubOptions {
   credentialsKey: string | undefined;
   ffmpegPath?: string;
   onvifTimeoutMs?: number;
+  /** A stream that delivers nothing this long is ended (the player reconnects). Default 10 s. */
+  stallMs?: number;
 }
 
 /** The live streams of this process, one per camera being watched. */
@@ -171,7 +205,7 @@ export class LiveViewHub {
     if (!entry) {
       const stream = new CameraStream(camera.deviceId, this.o.log, () => {
         if (this.streams.get(camera.deviceId)?.stream === stream) this.streams.delete(camera.deviceId);
-      });
+      }, this.o.stallMs ?? 10_000);
       const ready = this.resolve(camera).then(({ uri, display }) => stream.start(uri, display, this.o.ffmpegPath ?? 'ffmpeg'));
       entry = { stream, ready };
       this.streams.set(camera.deviceId, entry);

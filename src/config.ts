@@ -157,6 +157,8 @@ const schema = z.object({
   RECORDING_GAP_TOLERANCE_SEC: z.coerce.number().min(0).max(3600).default(2),
   /** A recorder that stops renewing its lease on a session (crashed) loses it after this long; another takes over. */
   RECORDING_LEASE_SEC: z.coerce.number().int().min(3).max(3600).default(20),
+  /** A live view whose camera sends nothing this long is ended, and the viewer's player reconnects. */
+  LIVE_VIEW_STALL_SEC: z.coerce.number().min(1).max(600).default(10),
   /** Let admins find cameras by WS-Discovery (POST /api/v1/cameras/discover): a multicast Probe on the cameras' network. */
   ONVIF_DISCOVERY: bool.default(true),
   /** Network interface to probe on (e.g. eth1, the camera network); unset: the one the multicast route names. */

@@ -25,6 +25,7 @@ type WsCtor = new (url: string, protocols?: string[], opts?: { headers?: Record<
 const WebSocket = createRequire(import.meta.url)('ws') as WsCtor;
 
 const UNIT = '330100000029';
+const STALL_SEC = 3;
 
 /** Opens a socket and collects binary frames; resolves with the refusal (status, body) if the handshake is refused. */
 function connect(url: string, protocols?: string[], headers?: Record<string, string>) {
@@ -40,7 +41,7 @@ function connect(url: string, protocols?: string[], headers?: Record<string, str
     });
     ws.on('error', (err) => reject(err));
   });
-  const closed = new Promise<{ code: number }>((resolve) => ws.on('close', (code) => resolve({ code })));
+  const closed = new Promise<{ code: number; reason: string }>((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: String(reason) })));
   return { ws, frames, opened, closed };
 }
 
@@ -59,7 +60,7 @@ describe('live view of a room camera', () => {
   let url = '';
 
   beforeAll(async () => {
-    h = await startHarness({ db: 'postgres', workers: false });
+    h = await startHarness({ db: 'postgres', workers: false, env: { LIVE_VIEW_STALL_SEC: String(STALL_SEC) } });
     const api = apiOf(h);
     const imported = await api(h.adminToken, '/api/v1/import', {
       body: { units: [{ code: UNIT, name: '刑侦三队' }, { code: '330100000039', name: '治安大队' }], officers: [{ number: '024682', name: '张三', unitCode: UNIT }] },
@@ -145,5 +146,29 @@ describe('live view of a room camera', () => {
     expect(events[0]!.details).toEqual(expect.objectContaining({ deviceId, purpose: '值班巡查' }));
     expect(events[2]!.details.bytes).toBeGreaterThan(20_000);
     expect(events[2]!.details.seconds).toBeGreaterThan(0);
+  }, 60_000);
+
+  it('ends a stream whose camera stalls (connection open, nothing sent) with 1011, stops its ffmpeg, and serves again once the camera is back', async () => {
+    const a = connect(url, ['evm-live', tokens['l-reviewer']!]);
+    expect(await a.opened).toEqual({ ok: true });
+    await waitFor(async () => a.frames.length > 0, 20_000, 'live bytes before the stall');
+    cam.freeze(); // SIGSTOP: the camera's TCP connection stays open and sends nothing
+    const frozenAt = Date.now();
+    try {
+      const closed = await Promise.race([a.closed, new Promise<null>((r) => setTimeout(() => r(null), STALL_SEC * 1000 + 10_000))]);
+      expect(closed).toEqual({ code: 1011, reason: expect.stringContaining('stalled') });
+      expect(Date.now() - frozenAt).toBeGreaterThanOrEqual(STALL_SEC * 1000 - 1000);
+      await waitFor(async () => ffmpegsFor(cam) === 0, 10_000, 'the stalled stream\'s ffmpeg stopped');
+    } finally {
+      cam.thaw();
+    }
+    // the player's reconnect: a fresh stream from the same camera
+    const b = connect(url, ['evm-live', tokens['l-reviewer']!]);
+    expect(await b.opened).toEqual({ ok: true });
+    await waitFor(async () => b.frames.reduce((n, f) => n + f.length, 0) > 10_000, 20_000, 'live bytes after the camera is back');
+    expect(ffmpegsFor(cam)).toBe(1);
+    b.ws.close();
+    await b.closed;
+    await waitFor(async () => ffmpegsFor(cam) === 0, 10_000, 'ffmpeg stopped after the viewer left');
   }, 60_000);
 });

@@ -92,7 +92,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
   await app.register(supervisionPlugin, { services });
   await app.register(retentionPlugin, { services });
   // Live view spawns ffmpeg per watched camera (devices/live-view.ts); the API holds the hub because it owns the sockets.
-  await app.register(liveViewPlugin, { services, streams: new LiveViewHub({ db: services.db, log: services.log, credentialsKey: services.config.DOCK_CREDENTIALS_KEY }) });
+  await app.register(liveViewPlugin, { services, streams: new LiveViewHub({ db: services.db, log: services.log, credentialsKey: services.config.DOCK_CREDENTIALS_KEY, stallMs: services.config.LIVE_VIEW_STALL_SEC * 1000 }) });
   await app.register(adminQueuesPlugin, { services });
   // Last: the web UI answers only the paths no API route owns.
   await app.register(webPlugin);
