@@ -129,6 +129,52 @@ describe.each([
     expect(third.body.code).toBe('EVM_DISPOSAL_NOT_PENDING');
   });
 
+  it('a unit head disposes only of footage wholly of their own unit: others are left out of their dry run and refused with EVM_FORBIDDEN', async () => {
+    const OTHER = '110000000002';
+    await makeUser(h.services.db, { role: 'officer', unitCode: OTHER, officerNumber: '024680' });
+    const otherHead = await makeUser(h.services.db, { role: 'unit_head', unitCode: OTHER });
+    const elsewhere = await seedFootage(h.services.db, h.services.store, dock.id, OLD);
+    await h.services.db.query(`update media set officer_id = '024680' where id = $1`, [elsewhere.id]);
+    expect((await api(h.adminToken, 'PUT', `/api/v1/retention/media/${elsewhere.id}/classification`, { classification: 'routine', reason: 'routine patrol footage' })).status).toBe(200);
+    const dryRun = async (token: string) => (await api(token, 'GET', '/api/v1/disposals/dry-run')).body.items.map((i: { mediaId: string }) => i.mediaId);
+
+    // Each head sees their own unit's footage only; admins see all of it.
+    expect(await dryRun(otherHead.token)).toEqual([elsewhere.id]);
+    expect(await dryRun(heads.a.token)).not.toContain(elsewhere.id);
+    expect(await dryRun(h.adminToken)).toContain(elsewhere.id);
+    const proposed = await api(heads.a.token, 'POST', '/api/v1/disposals', { mediaIds: [elsewhere.id] });
+    expect([proposed.status, proposed.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
+    expect(proposed.body.message).toContain(elsewhere.id);
+
+    // The other unit's head can neither see nor move the first unit's batch; nothing about it changes.
+    const before = (await api(h.adminToken, 'GET', `/api/v1/disposals/${batchId}`)).body;
+    expect((await api(otherHead.token, 'GET', '/api/v1/disposals')).body.map((b: { id: string }) => b.id)).not.toContain(batchId);
+    expect((await api(heads.a.token, 'GET', '/api/v1/disposals')).body.map((b: { id: string }) => b.id)).toContain(batchId);
+    for (const [method, url, body] of [
+      ['GET', `/api/v1/disposals/${batchId}`, undefined],
+      ['POST', `/api/v1/disposals/${batchId}/cancel`, { reason: 'not mine to cancel' }],
+      ['POST', `/api/v1/disposals/${batchId}/items/${m.routineD!.id}/restore`, { reason: 'not mine to restore' }],
+    ] as const) {
+      const r = await api(otherHead.token, method, url, body);
+      expect([url, r.status, r.body.code]).toEqual([url, 403, 'EVM_FORBIDDEN']);
+    }
+    expect((await api(h.adminToken, 'GET', `/api/v1/disposals/${batchId}`)).body).toEqual(before);
+
+    // Linked to the first unit's case, the footage is both units' concern: neither head alone may dispose of it.
+    expect((await api(h.adminToken, 'POST', `/api/v1/media/${elsewhere.id}/links`, { caseId: closedCase.id, reason: 'seen in the case' })).status).toBe(201);
+    expect(await dryRun(otherHead.token)).toEqual([]);
+    expect(await dryRun(heads.a.token)).not.toContain(elsewhere.id);
+    expect(await dryRun(h.adminToken)).toContain(elsewhere.id);
+    expect((await api(otherHead.token, 'POST', '/api/v1/disposals', { mediaIds: [elsewhere.id] })).status).toBe(403);
+    // A batch the head could not approve cannot reach them for approval either.
+    const mixed = await api(h.adminToken, 'POST', '/api/v1/disposals', { mediaIds: [elsewhere.id] });
+    expect(mixed.status, JSON.stringify(mixed.body)).toBe(201);
+    const approval = await api(heads.a.token, 'POST', `/api/v1/disposals/${mixed.body.id}/approvals`, {});
+    expect([approval.status, approval.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
+    expect((await api(h.adminToken, 'GET', `/api/v1/disposals/${mixed.body.id}`)).body.approvals).toEqual([]);
+    expect((await api(h.adminToken, 'POST', `/api/v1/disposals/${mixed.body.id}/cancel`, { reason: 'test batch' })).status).toBe(200);
+  });
+
   it('lets derivatives go early but keeps the original restorable through the recycle period', async () => {
     const r = await service().purge(batchId);
     expect(r).toMatchObject({ originalsPurged: 0, blocked: 0, errors: [] });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, batchSettled, checkApproval, purgeDue } from './disposal.js';
+import { addDays, batchSettled, checkApproval, disposalScopeOf, mayDispose, purgeDue } from './disposal.js';
 
 describe('disposal approvals', () => {
   it('needs two different people; the creator may be one; nobody counts twice', () => {
@@ -39,5 +39,26 @@ describe('purge timing', () => {
   it('a batch is settled when every item is purged, restored or blocked', () => {
     expect(batchSettled([{ status: 'purged' }, { status: 'restored' }, { status: 'blocked' }])).toBe(true);
     expect(batchSettled([{ status: 'purged' }, { status: 'recycled' }])).toBe(false);
+  });
+});
+
+describe('disposal scope', () => {
+  it('admins (and the bootstrap admin token) reach all footage; a unit head their unit; a unit head without a unit none', () => {
+    expect(disposalScopeOf(null)).toEqual({ kind: 'all' });
+    expect(disposalScopeOf({ role: 'admin', unitCode: '110000000001' })).toEqual({ kind: 'all' });
+    expect(disposalScopeOf({ role: 'unit_head', unitCode: '110000000001' })).toEqual({ kind: 'unit', unitCode: '110000000001' });
+    expect(disposalScopeOf({ role: 'unit_head', unitCode: null })).toEqual({ kind: 'none' });
+  });
+
+  it("a unit head only disposes of footage wholly of their unit; footage no unit claims is left to admins", () => {
+    const unit = { kind: 'unit', unitCode: 'A' } as const;
+    expect(mayDispose(unit, ['A'])).toBe(true);
+    expect(mayDispose(unit, ['A', 'A'])).toBe(true);
+    expect(mayDispose(unit, ['B'])).toBe(false);
+    expect(mayDispose(unit, ['A', 'B'])).toBe(false);
+    expect(mayDispose(unit, [])).toBe(false);
+    expect(mayDispose({ kind: 'all' }, [])).toBe(true);
+    expect(mayDispose({ kind: 'all' }, ['A', 'B'])).toBe(true);
+    expect(mayDispose({ kind: 'none' }, ['A'])).toBe(false);
   });
 });

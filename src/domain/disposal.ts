@@ -21,6 +21,28 @@ export type DisposalItemStatus = (typeof DISPOSAL_ITEM_STATUSES)[number];
 /** Who may propose, approve, restore and cancel disposals: the unit heads who answer for the footage, and admins. */
 export const DISPOSAL_ROLES: readonly Role[] = ['admin', 'unit_head'];
 
+/**
+ * Whose footage a person may propose, approve, restore or cancel the disposal of (the route guards decide who may
+ * act at all): a unit head their own unit's; admins, and auditors reading, everyone's.
+ */
+export type DisposalScope = { kind: 'all' } | { kind: 'unit'; unitCode: string } | { kind: 'none' };
+
+export function disposalScopeOf(user: { role: Role; unitCode: string | null } | null): DisposalScope {
+  if (user?.role !== 'unit_head') return { kind: 'all' };
+  return user.unitCode ? { kind: 'unit', unitCode: user.unitCode } : { kind: 'none' };
+}
+
+/**
+ * May footage belonging to `owningUnits` (its officer's unit, its cases' units) be disposed of within `scope`? A
+ * unit head answers only for footage that is wholly their unit's: one linked to another unit's case is that unit's
+ * concern too, and footage no unit claims is left to admins.
+ */
+export function mayDispose(scope: DisposalScope, owningUnits: readonly string[]): boolean {
+  if (scope.kind === 'all') return true;
+  if (scope.kind === 'none') return false;
+  return owningUnits.length > 0 && owningUnits.every((u) => u === scope.unitCode);
+}
+
 /** Distinct people needed to approve a batch. */
 export const APPROVALS_REQUIRED = 2;
 

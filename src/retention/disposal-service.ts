@@ -5,10 +5,10 @@ import type { Config } from '../config.js';
 import type { Db, Sql } from '../db/db.js';
 import { CustodyRepository } from '../db/repositories/custody-repository.js';
 import { DerivativesRepository } from '../db/repositories/derivatives-repository.js';
-import { DisposalsRepository, type DisposalBatch, type DisposalItem } from '../db/repositories/disposals-repository.js';
+import { DisposalsRepository, whollyOfUnitSql, type DisposalBatch, type DisposalItem } from '../db/repositories/disposals-repository.js';
 import { LinksRepository } from '../db/repositories/links-repository.js';
 import { RetentionRepository } from '../db/repositories/retention-repository.js';
-import { addDays, batchSettled, checkApproval, purgeDue } from '../domain/disposal.js';
+import { addDays, batchSettled, checkApproval, mayDispose, purgeDue, type DisposalScope } from '../domain/disposal.js';
 import { isAcknowledged } from '../domain/media-state.js';
 import { DERIVATIVE_KINDS, derivativeKey } from '../domain/object-keys.js';
 import type { Reason } from '../domain/retention.js';
@@ -59,6 +59,7 @@ export interface PurgeResult {
 }
 
 const SYSTEM = 'system:disposal';
+const ALL: DisposalScope = { kind: 'all' };
 
 /** A short sentence of why a decision keeps a file, for error messages. */
 function keepSummary(d: Decided['decision']): string {
@@ -87,23 +88,38 @@ export class DisposalService {
     return { ...this.retention.policy, recycleDays: this.timing.recycleDays, derivativeRecycleDays: this.timing.derivativeRecycleDays };
   }
 
-  /** Media that may go now and are not in a disposal already, oldest-eligible first, decided live. */
-  private async candidates(limit: number, sql: Sql = this.deps.db): Promise<Decided[]> {
+  /** Media within `scope` that may go now and are not in a disposal already, oldest-eligible first, decided live. */
+  private async candidates(limit: number, scope: DisposalScope, sql: Sql = this.deps.db): Promise<Decided[]> {
+    if (scope.kind === 'none') return [];
     // Stored decisions find candidates fast; every one is decided again from the live facts before it is listed.
     await this.retention.recomputeOwed();
     const rows = await sql.query<{ media_id: string }>(
       `select r.media_id from media_retention r join media m on m.id = r.media_id
         where r.decision = 'no' and m.state in ('verified', 'processing', 'ready', 'failed')
           and not exists (select 1 from disposal_items i where i.media_id = r.media_id and i.status in ('pending', 'recycled', 'purging'))
+          ${scope.kind === 'unit' ? `and ${whollyOfUnitSql('r.media_id', '$2')}` : ''}
         order by r.eligible_since, r.media_id limit $1`,
-      [limit],
+      scope.kind === 'unit' ? [limit, scope.unitCode] : [limit],
     );
     const decided = await this.retention.decide(rows.map((r) => r.media_id), sql);
     return rows.map((r) => decided.get(r.media_id)).filter((d): d is Decided => d !== undefined && d.decision.keep === 'no');
   }
 
-  async dryRun(limit = 1000): Promise<DryRunReport> {
-    const list = await this.candidates(limit);
+  /** Refuses (403) when any of the media is not wholly within the person's scope, naming the first. */
+  private async assertInScope(sql: Sql, scope: DisposalScope, mediaIds: readonly string[]): Promise<void> {
+    if (scope.kind === 'all') return;
+    const units = await new DisposalsRepository(sql).owningUnits(mediaIds);
+    for (const id of mediaIds) {
+      const owning = units.get(id) ?? [];
+      if (!mayDispose(scope, owning)) {
+        const yours = scope.kind === 'unit' ? scope.unitCode : 'none';
+        throw new Errors.FORBIDDEN(`media ${id} belongs to ${owning.length ? `unit ${owning.join(', ')}` : 'no unit'}; a unit head disposes only of footage wholly their own unit's (yours: ${yours})`);
+      }
+    }
+  }
+
+  async dryRun(limit = 1000, scope: DisposalScope = ALL): Promise<DryRunReport> {
+    const list = await this.candidates(limit, scope);
     const derivs = await this.deps.db.query<{ media_id: string; kind: string; size_bytes: number }>(
       'select media_id, kind, size_bytes from derivatives where media_id = any($1::uuid[]) order by kind',
       [list.map((d) => d.input.mediaId)],
@@ -132,13 +148,15 @@ export class DisposalService {
   }
 
   /** Proposes a batch: the given media (each must be eligible now) or the dry run's list. Approvals come separately. */
-  async create(o: { mediaIds?: string[]; limit: number; note: string; actor: string }): Promise<BatchView> {
-    const pre = o.mediaIds ? null : await this.candidates(o.limit);
+  async create(o: { mediaIds?: string[]; limit: number; note: string; actor: string; scope?: DisposalScope }): Promise<BatchView> {
+    const scope = o.scope ?? ALL;
+    const pre = o.mediaIds ? null : await this.candidates(o.limit, scope);
     const id = randomUUID();
     await this.deps.db.transaction(async (tx) => {
       await new RetentionRepository(tx).lock();
       const ids = o.mediaIds ?? pre!.map((d) => d.input.mediaId);
       if (ids.length === 0) throw new Errors.DISPOSAL_EMPTY('no media may go under the rules now (see GET /api/v1/disposals/dry-run)');
+      await this.assertInScope(tx, scope, ids);
       const decided = await this.retention.decide(ids, tx);
       const disposals = new DisposalsRepository(tx);
       for (const mediaId of ids) {
@@ -161,10 +179,14 @@ export class DisposalService {
     return (await this.view(id))!;
   }
 
-  async view(id: string): Promise<BatchView | null> {
+  /** One batch with its items; a batch with footage outside `scope` is refused like the actions on it. */
+  async view(id: string, scope: DisposalScope = ALL): Promise<BatchView | null> {
     const repo = new DisposalsRepository(this.deps.db);
     const batch = await repo.find(id);
-    return batch ? { ...batch, items: await repo.items(id) } : null;
+    if (!batch) return null;
+    const items = await repo.items(id);
+    await this.assertInScope(this.deps.db, scope, items.map((i) => i.mediaId));
+    return { ...batch, items };
   }
 
   /** Re-checks one item inside `tx`; blocks it (with a custody event) when a rule now keeps it. Returns true when it may still go. */
@@ -178,7 +200,7 @@ export class DisposalService {
     return false;
   }
 
-  async approve(batchId: string, approver: string, userId: string | null, note: string): Promise<BatchView> {
+  async approve(batchId: string, approver: string, userId: string | null, note: string, scope: DisposalScope = ALL): Promise<BatchView> {
     let complete = false;
     await this.deps.db.transaction(async (tx) => {
       const disposals = new DisposalsRepository(tx);
@@ -187,6 +209,7 @@ export class DisposalService {
       const check = checkApproval({ status: batch.status, approvers: batch.approvals.map((a) => a.approver) }, approver);
       if (!check.ok && check.reason === 'not-pending') throw new Errors.DISPOSAL_NOT_PENDING(batchId, batch.status);
       if (!check.ok) throw new Errors.DISPOSAL_SAME_APPROVER(batchId, approver);
+      await this.assertInScope(tx, scope, (await disposals.items(batchId)).map((i) => i.mediaId));
       await new RetentionRepository(tx).lock();
       await disposals.addApproval(batchId, approver, userId, note);
       const custody = new CustodyRepository(tx);
@@ -212,13 +235,14 @@ export class DisposalService {
     return (await this.view(batchId))!;
   }
 
-  async restore(batchId: string, mediaId: string, actor: string, reason: string): Promise<BatchView> {
+  async restore(batchId: string, mediaId: string, actor: string, reason: string, scope: DisposalScope = ALL): Promise<BatchView> {
     await this.deps.db.transaction(async (tx) => {
       const disposals = new DisposalsRepository(tx);
       const batch = await disposals.findForUpdate(batchId);
       if (!batch) throw new Errors.NOT_FOUND(`disposal batch ${batchId}`);
       const item = await disposals.itemForUpdate(batchId, mediaId);
       if (!item) throw new Errors.NOT_FOUND(`media ${mediaId} in disposal batch ${batchId}`);
+      await this.assertInScope(tx, scope, [mediaId]);
       if (item.status !== 'pending' && item.status !== 'recycled') throw new Errors.DISPOSAL_NOT_RESTORABLE(mediaId, batchId, item.status);
       await restoreItem(tx, batchId, item, actor, reason);
       const items = await disposals.items(batchId);
@@ -230,12 +254,13 @@ export class DisposalService {
     return (await this.view(batchId))!;
   }
 
-  async cancel(batchId: string, actor: string, reason: string): Promise<BatchView> {
+  async cancel(batchId: string, actor: string, reason: string, scope: DisposalScope = ALL): Promise<BatchView> {
     await this.deps.db.transaction(async (tx) => {
       const disposals = new DisposalsRepository(tx);
       const batch = await disposals.findForUpdate(batchId);
       if (!batch) throw new Errors.NOT_FOUND(`disposal batch ${batchId}`);
       if (batch.status !== 'pending_approval' && batch.status !== 'recycling') throw new Errors.DISPOSAL_CLOSED(batchId, batch.status);
+      await this.assertInScope(tx, scope, (await disposals.items(batchId)).map((i) => i.mediaId));
       for (const item of await disposals.items(batchId)) {
         if (item.status === 'pending' || item.status === 'recycled') await restoreItem(tx, batchId, item, actor, reason);
       }

@@ -5,7 +5,7 @@ import { DisposalsRepository } from '../../db/repositories/disposals-repository.
 import { HoldsRepository } from '../../db/repositories/holds-repository.js';
 import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
 import { RetentionRepository } from '../../db/repositories/retention-repository.js';
-import { DISPOSAL_BATCH_STATUSES, DISPOSAL_ROLES, type DisposalBatchStatus } from '../../domain/disposal.js';
+import { DISPOSAL_BATCH_STATUSES, DISPOSAL_ROLES, disposalScopeOf, type DisposalBatchStatus, type DisposalScope } from '../../domain/disposal.js';
 import type { Role } from '../../domain/roles.js';
 import { Errors } from '../../errors.js';
 import { DisposalService } from '../../retention/disposal-service.js';
@@ -278,14 +278,14 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       onRequest: app.requireRole(...DISPOSAL_ROLES, 'auditor'),
       schema: {
         summary: 'Dry run: what the rules would let go now, and why (JSON report); nothing changes',
-        description: 'Each media listed is decided from the live facts: eligible since when, every rule applied. Media already in a disposal are left out.',
+        description: 'Each media listed is decided from the live facts: eligible since when, every rule applied. Media already in a disposal are left out. A unit head sees only footage wholly of their own unit.',
         tags: ['disposals'],
         security: SECURITY,
         querystring: { type: 'object', properties: { limit: { type: 'integer', minimum: 1, maximum: 10_000, default: 1000 } } },
         response: { 200: dryRunSchema, ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => plain(await disposals().dryRun(req.query.limit)),
+    async (req) => plain(await disposals().dryRun(req.query.limit, scopeOf(req.principal!))),
   );
 
   app.post<{ Body: { mediaIds?: string[]; limit: number; note: string } }>(
@@ -295,7 +295,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       schema: {
         summary: 'Propose a disposal batch: the given media, or what the dry run lists now',
         description:
-          'Unit heads and admins. Each media must be eligible now (409 EVM_DISPOSAL_NOT_ELIGIBLE names the first that is not); 422 EVM_DISPOSAL_EMPTY when nothing may go. ' +
+          'Unit heads (footage wholly of their own unit: the units of its officer and of its cases; 403 EVM_FORBIDDEN names the first that is not) and admins. Each media must be eligible now (409 EVM_DISPOSAL_NOT_ELIGIBLE names the first that is not); 422 EVM_DISPOSAL_EMPTY when nothing may go. ' +
           'Nothing is deleted until two different people approve (the proposer may be one), and then only after the recycle period.',
         tags: ['disposals'],
         security: SECURITY,
@@ -312,7 +312,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       },
     },
     async (req, reply) => {
-      const batch = await disposals().create({ mediaIds: req.body.mediaIds, limit: req.body.limit, note: req.body.note, actor: actorOf(req.principal!) });
+      const batch = await disposals().create({ mediaIds: req.body.mediaIds, limit: req.body.limit, note: req.body.note, actor: actorOf(req.principal!), scope: scopeOf(req.principal!) });
       reply.header('Location', `/api/v1/disposals/${batch.id}`);
       return reply.code(201).send(plain(batch));
     },
@@ -333,7 +333,11 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
         response: { 200: { type: 'array', items: batchSchema }, ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => plain(await new DisposalsRepository(db).list(req.query)),
+    async (req) => {
+      const scope = scopeOf(req.principal!);
+      if (scope.kind === 'none') return [];
+      return plain(await new DisposalsRepository(db).list({ ...req.query, unitCode: scope.kind === 'unit' ? scope.unitCode : undefined }));
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -343,7 +347,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       schema: { summary: 'One disposal batch with its items', tags: ['disposals'], security: SECURITY, params: idParams, response: { 200: batchSchema, ...errorResponses(401, 403, 404) } },
     },
     async (req) => {
-      const batch = await disposals().view(req.params.id);
+      const batch = await disposals().view(req.params.id, scopeOf(req.principal!));
       if (!batch) throw new Errors.NOT_FOUND(`disposal batch ${req.params.id}`);
       return plain(batch);
     },
@@ -356,7 +360,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       schema: {
         summary: 'Approve a disposal batch; the second approval by a different person moves it to the recycle bin',
         description:
-          'Unit heads and admins. The same person approving twice: 409 EVM_DISPOSAL_SAME_APPROVER. Every item is re-checked: one a rule now keeps is blocked, not approved. ' +
+          'Unit heads (batches wholly of footage of their own unit, else 403 EVM_FORBIDDEN) and admins. The same person approving twice: 409 EVM_DISPOSAL_SAME_APPROVER. Every item is re-checked: one a rule now keeps is blocked, not approved. ' +
           'After the second approval originals stay restorable for DISPOSAL_RECYCLE_DAYS; derivatives may go after DISPOSAL_DERIVATIVE_RECYCLE_DAYS.',
         tags: ['disposals'],
         security: SECURITY,
@@ -367,7 +371,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     },
     async (req) => {
       const p = req.principal!;
-      return plain(await disposals().approve(req.params.id, actorOf(p), userIdOf(p), req.body?.note ?? ''));
+      return plain(await disposals().approve(req.params.id, actorOf(p), userIdOf(p), req.body?.note ?? '', scopeOf(p)));
     },
   );
 
@@ -384,7 +388,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
         response: { 200: batchSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => plain(await disposals().restore(req.params.id, req.params.mediaId, actorOf(req.principal!), req.body.reason)),
+    async (req) => plain(await disposals().restore(req.params.id, req.params.mediaId, actorOf(req.principal!), req.body.reason, scopeOf(req.principal!))),
   );
 
   app.post<{ Params: { id: string }; Body: { reason: string } }>(
@@ -400,8 +404,13 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
         response: { 200: batchSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
-    async (req) => plain(await disposals().cancel(req.params.id, actorOf(req.principal!), req.body.reason)),
+    async (req) => plain(await disposals().cancel(req.params.id, actorOf(req.principal!), req.body.reason, scopeOf(req.principal!))),
   );
+}
+
+/** Whose footage this caller's disposal actions reach (a unit head: their unit's). */
+function scopeOf(p: Principal): DisposalScope {
+  return disposalScopeOf(p.kind === 'user' ? p.user : null);
 }
 
 function userIdOf(p: Principal): string | null {

@@ -9,6 +9,7 @@ import { m008Rooms } from './008-rooms.js';
 import { m009RecordingJoins } from './009-recording-joins.js';
 import { m011Coverage } from './011-coverage.js';
 import { m010Retention } from './010-retention.js';
+import { m012DisposalScope } from './012-disposal-scope.js';
 
 export interface Migration {
   id: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: Migration[] = [
   m009RecordingJoins,
   m010Retention,
   m011Coverage,
+  m012DisposalScope,
 ];

@@ -97,6 +97,14 @@ const toItem = (r: ItemRow): DisposalItem => ({
   error: r.error,
 });
 
+/**
+ * SQL that is true when the media in column `col` belongs wholly to the unit in parameter `param`: mayDispose
+ * (src/domain/disposal.ts) for a unit scope, for listings that must filter before they limit.
+ */
+export const whollyOfUnitSql = (col: string, param: string) =>
+  `(exists (select 1 from media_owning_units u where u.media_id = ${col} and u.unit_code = ${param})` +
+  ` and not exists (select 1 from media_owning_units u where u.media_id = ${col} and u.unit_code <> ${param}))`;
+
 /** disposal_batches, their approvals and items. Rows are never deleted: a finished batch is the record of what went. */
 export class DisposalsRepository {
   constructor(private readonly sql: Sql) {}
@@ -145,11 +153,31 @@ export class DisposalsRepository {
     return (await this.withApprovals(await this.sql.query<BatchRow>('select * from disposal_batches where id = $1 for update', [id])))[0] ?? null;
   }
 
-  async list(q: { status?: DisposalBatchStatus; limit: number; offset: number }): Promise<DisposalBatch[]> {
-    const rows = q.status
-      ? await this.sql.query<BatchRow>('select * from disposal_batches where status = $1 order by created_at desc limit $2 offset $3', [q.status, q.limit, q.offset])
-      : await this.sql.query<BatchRow>('select * from disposal_batches order by created_at desc limit $1 offset $2', [q.limit, q.offset]);
+  /** Newest first; with `unitCode`, only batches whose every item is wholly that unit's footage. */
+  async list(q: { status?: DisposalBatchStatus; limit: number; offset: number; unitCode?: string }): Promise<DisposalBatch[]> {
+    const params: unknown[] = [q.limit, q.offset];
+    const where: string[] = [];
+    if (q.status) where.push(`b.status = $${params.push(q.status)}`);
+    if (q.unitCode) {
+      const unit = `$${params.push(q.unitCode)}`;
+      where.push(`not exists (select 1 from disposal_items i where i.batch_id = b.id and not ${whollyOfUnitSql('i.media_id', unit)})`);
+    }
+    const rows = await this.sql.query<BatchRow>(
+      `select b.* from disposal_batches b ${where.length ? `where ${where.join(' and ')}` : ''} order by b.created_at desc limit $1 offset $2`,
+      params,
+    );
     return this.withApprovals(rows);
+  }
+
+  /** The units each media belongs to (media_owning_units): what mayDispose decides on. */
+  async owningUnits(mediaIds: readonly string[]): Promise<Map<string, string[]>> {
+    const out = new Map<string, string[]>(mediaIds.map((id) => [id, []]));
+    const rows = await this.sql.query<{ media_id: string; unit_code: string }>(
+      'select media_id, unit_code from media_owning_units where media_id = any($1::uuid[]) order by unit_code',
+      [mediaIds],
+    );
+    for (const r of rows) out.get(r.media_id)?.push(r.unit_code);
+    return out;
   }
 
   async items(batchId: string): Promise<DisposalItem[]> {
