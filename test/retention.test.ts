@@ -76,6 +76,21 @@ describe('retention applied from PostgreSQL facts (PGlite + local disk)', () => 
     expect(events.at(-1)).toMatchObject({ type: 'hold.placed', details: { holdId: hold.body.id, caseId: c.id, reason: 'appeal lodged' } });
 
     expect((await api(officer.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'appeal decided' })).status).toBe(403);
+    // Another unit's people can neither hold this unit's case nor release its hold (releasing is what lets disposal go).
+    const otherHead = await makeUser(h.services.db, { role: 'unit_head', unitCode: '110000000002' });
+    const otherReviewer = await makeUser(h.services.db, { role: 'reviewer', unitCode: '110000000002' });
+    const placed = await api(otherReviewer.token, 'POST', '/api/v1/holds', { caseId: c.id, reason: 'not my case' });
+    expect([placed.status, placed.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
+    const foreign = await api(otherHead.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'not my case either' });
+    expect([foreign.status, foreign.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
+    expect((await api(h.adminToken, 'GET', `/api/v1/holds/${hold.body.id}`)).body.active).toBe(true);
+    const refusals = await h.services.db.query<{ actor: string; details: { action: string } }>(
+      `select actor, details from custody_events where type = 'access.refused' and details->>'action' in ('place-hold', 'release-hold') order by seq`,
+    );
+    expect(refusals.map((r) => [r.actor, r.details.action])).toEqual([
+      [`user:${otherReviewer.username}`, 'place-hold'],
+      [`user:${otherHead.username}`, 'release-hold'],
+    ]);
     const released = await api(head.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'appeal decided' });
     expect(released.body).toMatchObject({ active: false, releaseReason: 'appeal decided' });
     expect((await api(head.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'again' })).body.code).toBe('EVM_HOLD_RELEASED');

@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Db, Sql } from '../db/db.js';
-import { CustodyRepository } from '../db/repositories/custody-repository.js';
+import { appendCustody, CustodyRepository } from '../db/repositories/custody-repository.js';
+import { DisposalsRepository } from '../db/repositories/disposals-repository.js';
 import { HoldsRepository, type LegalHold } from '../db/repositories/holds-repository.js';
 import { RetentionRepository } from '../db/repositories/retention-repository.js';
+import { mayDispose, type DisposalScope } from '../domain/disposal.js';
 import { Errors } from '../errors.js';
 
 /**
@@ -23,18 +25,40 @@ export class HoldsService {
     });
   }
 
-  async release(id: string, actor: string, reason: string): Promise<LegalHold> {
+  /**
+   * Releasing a hold is what lets disposal go ahead, so it is scoped like disposal: a unit head releases holds on
+   * their own unit's cases and on footage wholly of their unit; admins any.
+   */
+  async release(id: string, actor: string, reason: string, scope: DisposalScope = { kind: 'all' }): Promise<LegalHold> {
+    // Refused before the transaction, so the refusal's custody event is not rolled back with it.
+    const hold = await new HoldsRepository(this.db).find(id);
+    if (hold) await this.refuseOutOfScope(this.db, hold, actor, scope, true);
     return this.db.transaction(async (tx) => {
       const retention = new RetentionRepository(tx);
       await retention.lock();
       const holds = new HoldsRepository(tx);
       const existing = await holds.findForUpdate(id);
       if (!existing) throw new Errors.NOT_FOUND(`legal hold ${id}`);
+      await this.refuseOutOfScope(tx, existing, actor, scope, false);
       if (existing.releasedAt) throw new Errors.HOLD_RELEASED(id, existing.releasedAt, existing.releasedBy);
       const released = (await holds.release(id, actor, reason))!;
       await this.record(tx, released, 'hold.released', actor, { reason, placedBy: existing.placedBy, placedReason: existing.reason });
       return released;
     });
+  }
+
+  private async refuseOutOfScope(sql: Sql, hold: LegalHold, actor: string, scope: DisposalScope, log: boolean): Promise<void> {
+    const units = await this.unitsOf(sql, hold);
+    if (mayDispose(scope, units)) return;
+    if (log) await appendCustody(this.db, { mediaId: hold.mediaId, uploadId: null, type: 'access.refused', actor, details: { action: 'release-hold', holdId: hold.id, caseId: hold.caseId, units } });
+    throw new Errors.FORBIDDEN(`the hold covers footage of ${units.length ? `unit ${units.join(', ')}` : 'no unit'}; a unit head releases only holds of their own unit`);
+  }
+
+  /** The units whose footage a hold covers: its case's unit, or the units its media belongs to. */
+  private async unitsOf(sql: Sql, hold: LegalHold): Promise<string[]> {
+    if (hold.mediaId) return (await new DisposalsRepository(sql).owningUnits([hold.mediaId])).get(hold.mediaId) ?? [];
+    const [c] = await sql.query<{ unit_code: string }>('select unit_code::text as unit_code from cases where id = $1', [hold.caseId]);
+    return c ? [c.unit_code] : [];
   }
 
   /** One event per media the hold covers now; a case hold also gets one case-level event (it covers future media too). */

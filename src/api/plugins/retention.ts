@@ -13,6 +13,7 @@ import { HoldsService } from '../../retention/holds-service.js';
 import type { Services } from '../../runtime/services.js';
 import { authorizeMedia } from '../auth/media-guard.js';
 import { actorOf, roleOf, type Principal } from '../auth/principal.js';
+import { authorizeCase } from '../case-guard.js';
 import { errorResponses } from '../schemas.js';
 import { batchSchema, categoriesSchema, dryRunSchema, holdSchema, retentionViewSchema, whySchema } from './retention-schemas.js';
 
@@ -192,7 +193,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       onRequest: app.requireRole(...HOLDERS),
       schema: {
         summary: 'Place a legal hold on a case (all its media, present and future) or on one media',
-        description: 'Reviewers, unit heads, admins. While it holds, nothing it covers can be disposed of: every disposal step re-checks. Custody events on every media concerned.',
+        description: 'Reviewers, unit heads, admins, on cases and media within their scope (403 EVM_FORBIDDEN otherwise). While it holds, nothing it covers can be disposed of: every disposal step re-checks. Custody events on every media concerned.',
         tags: ['holds'],
         security: SECURITY,
         body: {
@@ -207,7 +208,11 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     },
     async (req, reply) => {
       const { caseId, mediaId, reason, until } = req.body;
-      if (caseId && !(await new CasesRepository(db).findCase(caseId))) throw new Errors.NOT_FOUND(`case ${caseId}`);
+      if (caseId) {
+        const c = await new CasesRepository(db).findCase(caseId);
+        if (!c) throw new Errors.NOT_FOUND(`case ${caseId}`);
+        await authorizeCase(db, req.principal!, c, 'place-hold');
+      }
       if (mediaId) await refuseDisposed(await loadMedia(req, mediaId));
       const untilDate = until ? new Date(until) : null;
       if (untilDate && untilDate <= new Date()) throw new Errors.VALIDATION('until must be in the future');
@@ -255,7 +260,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       onRequest: app.requireRole('unit_head', 'admin'),
       schema: {
         summary: 'Release a legal hold, with a reason (the hold row stays as history)',
-        description: 'Unit heads and admins. 409 EVM_HOLD_RELEASED when already released. Custody events on every media concerned.',
+        description: 'Unit heads (holds on cases and footage of their own unit, else 403 EVM_FORBIDDEN, logged) and admins. 409 EVM_HOLD_RELEASED when already released. Custody events on every media concerned.',
         tags: ['holds'],
         security: SECURITY,
         params: idParams,
@@ -264,7 +269,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       },
     },
     async (req) => {
-      const hold = await holdsService.release(req.params.id, actorOf(req.principal!), req.body.reason);
+      const hold = await holdsService.release(req.params.id, actorOf(req.principal!), req.body.reason, scopeOf(req.principal!));
       await sweepSoon();
       return hold;
     },
