@@ -84,6 +84,12 @@ describe('retention applied from PostgreSQL facts (PGlite + local disk)', () => 
     const foreign = await api(otherHead.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'not my case either' });
     expect([foreign.status, foreign.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
     expect((await api(h.adminToken, 'GET', `/api/v1/holds/${hold.body.id}`)).body.active).toBe(true);
+    // nor read it: listings keep to one's unit, and asking for this case or this hold is refused
+    const holdIds = async (token: string, query = '') => (await api(token, 'GET', `/api/v1/holds${query}`)).body.map((x: { id: string }) => x.id);
+    expect(await holdIds(head.token)).toContain(hold.body.id);
+    expect(await holdIds(otherReviewer.token)).not.toContain(hold.body.id);
+    expect((await api(otherReviewer.token, 'GET', `/api/v1/holds?caseId=${c.id}`)).status).toBe(403);
+    expect((await api(otherReviewer.token, 'GET', `/api/v1/holds/${hold.body.id}`)).status).toBe(403);
     const refusals = await h.services.db.query<{ actor: string; details: { action: string } }>(
       `select actor, details from custody_events where type = 'access.refused' and details->>'action' in ('place-hold', 'release-hold') order by seq`,
     );
@@ -91,6 +97,7 @@ describe('retention applied from PostgreSQL facts (PGlite + local disk)', () => 
       [`user:${otherReviewer.username}`, 'place-hold'],
       [`user:${otherHead.username}`, 'release-hold'],
     ]);
+    expect(await holdIds(head.token, `?caseId=${c.id}`)).toEqual([hold.body.id]);
     const released = await api(head.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'appeal decided' });
     expect(released.body).toMatchObject({ active: false, releaseReason: 'appeal decided' });
     expect((await api(head.token, 'POST', `/api/v1/holds/${hold.body.id}/release`, { reason: 'again' })).body.code).toBe('EVM_HOLD_RELEASED');

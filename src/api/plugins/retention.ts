@@ -46,6 +46,12 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     return m;
   }
 
+  async function loadCase(req: FastifyRequest, id: string, action: string): Promise<void> {
+    const c = await new CasesRepository(db).findCase(id);
+    if (!c) throw new Errors.NOT_FOUND(`case ${id}`);
+    await authorizeCase(db, req.principal!, c, action);
+  }
+
   async function refuseDisposed(m: Media): Promise<void> {
     if (m.state !== 'disposed') return;
     const [t] = await db.query<{ at: Date }>(`select at from custody_events where media_id = $1 and type = 'media.disposed' order by seq desc limit 1`, [m.id]);
@@ -208,11 +214,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     },
     async (req, reply) => {
       const { caseId, mediaId, reason, until } = req.body;
-      if (caseId) {
-        const c = await new CasesRepository(db).findCase(caseId);
-        if (!c) throw new Errors.NOT_FOUND(`case ${caseId}`);
-        await authorizeCase(db, req.principal!, c, 'place-hold');
-      }
+      if (caseId) await loadCase(req, caseId, 'place-hold');
       if (mediaId) await refuseDisposed(await loadMedia(req, mediaId));
       const untilDate = until ? new Date(until) : null;
       if (untilDate && untilDate <= new Date()) throw new Errors.VALIDATION('until must be in the future');
@@ -229,6 +231,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       onRequest: app.requireRole(...READERS),
       schema: {
         summary: 'Legal holds, newest first',
+        description: 'Admins and auditors: all. Reviewers and unit heads: those of a case or media they may see (caseId/mediaId, else 403), or without either those of their own unit.',
         tags: ['holds'],
         security: SECURITY,
         querystring: {
@@ -238,7 +241,20 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
         response: { 200: { type: 'array', items: holdSchema }, ...errorResponses(400, 401, 403) },
       },
     },
-    async (req) => new HoldsRepository(db).list(req.query),
+    async (req) => {
+      // Admins and auditors see every hold; others the holds of a case or media they may see, or of their unit.
+      const p = req.principal!;
+      const role = roleOf(p);
+      if (role === 'admin' || role === 'auditor') return new HoldsRepository(db).list(req.query);
+      if (req.query.caseId) await loadCase(req, req.query.caseId, 'read-holds');
+      else if (req.query.mediaId) await loadMedia(req, req.query.mediaId);
+      else {
+        const unitCode = p.kind === 'user' ? p.user.unitCode : null;
+        if (!unitCode) return [];
+        return new HoldsRepository(db).list({ ...req.query, unitCode });
+      }
+      return new HoldsRepository(db).list(req.query);
+    },
   );
 
   app.get<{ Params: { id: string } }>(
@@ -250,6 +266,11 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     async (req) => {
       const hold = await new HoldsRepository(db).find(req.params.id);
       if (!hold) throw new Errors.NOT_FOUND(`legal hold ${req.params.id}`);
+      const role = roleOf(req.principal!);
+      if (role !== 'admin' && role !== 'auditor') {
+        if (hold.caseId) await loadCase(req, hold.caseId, 'read-holds');
+        else await loadMedia(req, hold.mediaId!);
+      }
       return hold;
     },
   );
