@@ -121,6 +121,8 @@ class CameraStream {
     this.uri = display;
     const muxer = new Mpeg1Muxer({ url: tcpRtspUrl(url), ffmpegPath, ffmpegOptions: LIVE_FFMPEG_OPTIONS });
     this.muxer = muxer;
+    // Its own 'exit' listener only console.error()s past our structured log; the 'close' handler below logs instead.
+    muxer.stream.removeAllListeners('exit');
     running.add(muxer.stream);
     let stderr = '';
     this.lastDataAt = Date.now();
