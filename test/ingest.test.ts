@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, stat, writeFile, readFile, truncate, copyFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Validator } from '@seriousme/openapi-schema-validator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../devices/simulators/clips.js';
 import { getReceipt, sha256OfFile, uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
@@ -242,7 +243,11 @@ describe('bad input gets a clear error with a stable code', () => {
   it('serves an OpenAPI document describing the routes', async () => {
     const doc = (await (await fetch(`${h.baseUrl}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown> };
     expect(doc.openapi).toBe('3.1.0');
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/uploads', '/api/v1/uploads/{uploadId}/receipt', '/api/v1/media/{id}', '/api/v1/media/{id}/original']));
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/devices', '/api/v1/uploads', '/api/v1/uploads/{uploadId}/receipt', '/api/v1/media/{id}', '/api/v1/media/{id}/original', '/api/v1/disposals', '/api/v1/holds', '/api/v1/interrogation-sessions/{id}/recording']));
+    // The whole document is valid OpenAPI 3.1, so generators and gateways can read it.
+    const result = await new Validator().validate(doc as Parameters<Validator["validate"]>[0]);
+    expect(result.errors ?? [], JSON.stringify(result.errors)?.slice(0, 2000)).toEqual([]);
+    expect(result.valid).toBe(true);
   });
 });
 
