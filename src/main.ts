@@ -12,11 +12,20 @@ import { boot, createLogger } from './runtime/boot.js';
  * All-in-one entry point (the embedded default): API and workers in one process; PGlite, local objects and a
  * private Redis under DATA_DIR unless DATABASE_URL, S3_* or REDIS_URL point at real servers.
  */
+/** Set once the shared services are up, so a failed start still stops what it started (the private Redis). */
+let stopServices: (() => Promise<void>) | null = null;
+
 async function main() {
   const config = loadConfig();
   const log = createLogger(config);
   const { services, shutdown } = await boot(config, log);
+  stopServices = shutdown;
   const app = await buildApp(services);
+  // Listening first: a port already taken fails the start before workers, pollers or recorders take any work.
+  await app.listen({ host: config.HOST, port: config.PORT }).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EADDRINUSE') throw err;
+    throw new ConfigError(`${config.HOST}:${config.PORT} is already in use (another instance of this service?): stop it or set PORT`);
+  });
   const stopWorkers = config.WORKERS_IN_PROCESS ? await runWorkers(services) : async () => undefined;
   const sweep = () => services.finisher.sweep().catch((err) => log.error({ err }, 'upload sweep failed'));
   await sweep();
@@ -27,7 +36,6 @@ async function main() {
   // Interrogation-room recording: sessions switched on through the API are leased in PostgreSQL, one recorder each.
   const recorder = config.RECORDER ? createRecordingSupervisor(services).start() : null;
 
-  await app.listen({ host: config.HOST, port: config.PORT });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   const url = `http://${config.HOST === '0.0.0.0' ? '127.0.0.1' : config.HOST}:${port}`;
@@ -88,7 +96,8 @@ async function main() {
   process.once('SIGINT', () => void exit('SIGINT'));
 }
 
-main().catch((err) => {
+main().catch(async (err) => {
   console.error(err instanceof ConfigError ? err.message : err);
+  await stopServices?.().catch(() => undefined);
   process.exit(1);
 });
