@@ -130,6 +130,23 @@ describe('processing pipeline', () => {
     expect(res.headers.get('etag')).toMatch(/^"[0-9a-f]{64}"$/);
     expect((await res.arrayBuffer()).byteLength).toBe(1024);
     expect((await media(h, first!.id)).custody.some((e) => e.type === 'media.viewed')).toBe(true);
+
+    // Whatever the Range header's spelling, bytes from the start of the file are a view that is recorded; only a
+    // range starting later (a seek or resume within an opened view) is not.
+    const views = async () => (await media(h, first!.id)).custody.filter((e) => e.type === 'media.viewed').length;
+    for (const [range, status, recorded] of [
+      ['bytes=00-', 206, true],
+      ['bytes= 0-', 206, true],
+      ['bytes=1-,0-0', 206, true],
+      ['x=0-', 200, true],
+      ['bytes=512-1023', 206, false],
+    ] as const) {
+      const before = await views();
+      const r = await fetch(`${h.baseUrl}/api/v1/media/${first!.id}/proxy`, { headers: { Authorization: `Bearer ${h.adminToken}`, Range: range } });
+      expect([range, r.status]).toEqual([range, status]);
+      await r.arrayBuffer();
+      expect([range, (await views()) - before]).toEqual([range, recorded ? 1 : 0]);
+    }
   });
 
   it.each([

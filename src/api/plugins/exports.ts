@@ -278,16 +278,13 @@ export async function exportsPlugin(app: FastifyInstance, opts: { services: Serv
       const format = req.query.format;
       const pkg = exp.packages[format];
       if (!pkg) throw new Errors.EXPORT_FORMAT_NOT_BUILT(exp.id, format, Object.keys(exp.packages).join(', ') || 'none');
-      // A download manager fetches many ranges; the download is recorded once, on its opening request.
-      const range = req.headers.range;
-      if (!range || /^bytes=0-/.test(range)) {
-        await db.transaction(async (tx) => {
-          const custody = new CustodyRepository(tx);
-          for (const mediaId of exp.mediaIds) {
-            await custody.append({ mediaId, uploadId: null, type: 'export.downloaded', actor: actorOf(p), details: { exportId: exp.id, format, packageSha256: pkg.sha256, ip: req.ip } });
-          }
-        });
-      }
+      // Every request is recorded, as for originals: a package holds originals, and any range of it is a copy.
+      await db.transaction(async (tx) => {
+        const custody = new CustodyRepository(tx);
+        for (const mediaId of exp.mediaIds) {
+          await custody.append({ mediaId, uploadId: null, type: 'export.downloaded', actor: actorOf(p), details: { exportId: exp.id, format, packageSha256: pkg.sha256, range: req.headers.range ?? null, ip: req.ip } });
+        }
+      });
       return sendObject(req, reply, store, pkg.key, {
         contentType: format === 'zip' ? 'application/zip' : 'application/x-iso9660-image',
         filename: `evidence-${exp.id}.${format}`,

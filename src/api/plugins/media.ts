@@ -86,12 +86,11 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
         const m = await load(req, kind === 'proxy' ? 'view' : 'read-record');
         const d = await new DerivativesRepository(db).find(m.id, kind);
         if (!d) throw new Errors.NOT_FOUND(`${kind} of media ${m.id} (state ${m.state})`);
-        // A player fetches many ranges while seeking; the view is recorded once, on its opening request.
-        const range = req.headers.range;
-        if (kind === 'proxy' && (!range || /^bytes=0-/.test(range))) {
-          await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'media.viewed', actor: actorOf(req.principal!), details: { derivative: 'proxy', sha256: d.sha256, ip: req.ip, purpose: purposeOf(req.query) } });
-        }
-        return sendObject(req, reply, store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"` });
+        const onOpening =
+          kind === 'proxy'
+            ? async () => void (await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'media.viewed', actor: actorOf(req.principal!), details: { derivative: 'proxy', sha256: d.sha256, ip: req.ip, purpose: purposeOf(req.query) } }))
+            : undefined;
+        return sendObject(req, reply, store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"`, onOpening });
       },
     );
   }
@@ -163,13 +162,18 @@ function publicDerivative(d: Derivative) {
   return rest;
 }
 
-/** Streams an object with Range/ETag support; shared by originals and (later) derivatives. */
+/**
+ * Streams an object with Range/ETag support; shared by originals, derivatives and export packages. `onOpening` runs
+ * before any bytes go when what is served starts at byte 0 (the whole object, or a range from 0): a player or a
+ * download manager fetches many ranges, and the view or download is recorded once, on the opening request. It is
+ * decided here, from the range actually served, so no spelling of the Range header gets bytes past it.
+ */
 export async function sendObject(
   req: FastifyRequest,
   reply: FastifyReply,
   store: ObjectStore,
   key: string,
-  o: { contentType: string; filename?: string; etag: string },
+  o: { contentType: string; filename?: string; etag: string; onOpening?: () => Promise<void> },
 ) {
   const info = await store.head(key);
   if (!info) throw new Errors.NOT_FOUND(`object for this media`);
@@ -184,12 +188,14 @@ export async function sendObject(
       throw new Errors.RANGE_NOT_SATISFIABLE(header, info.sizeBytes);
     }
     // Multiple ranges would need multipart/byteranges; players ask for one, so serve the first.
-    if (ranges !== -2 && ranges.length >= 1) {
+    if (ranges !== -2 && ranges.type === 'bytes' && ranges.length >= 1) {
       const { start, end } = ranges[0]!;
+      if (start === 0) await o.onOpening?.();
       reply.code(206).header('Content-Range', `bytes ${start}-${end}/${info.sizeBytes}`).header('Content-Length', end - start + 1);
       return reply.send(await store.get(key, { start, end }));
     }
   }
+  await o.onOpening?.();
   reply.header('Content-Length', info.sizeBytes);
   return reply.send(await store.get(key));
 }

@@ -417,17 +417,15 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
       await authorizeMedia(db, req.principal!, m, 'view');
       const d = await derivatives.find(m.id, 'pip');
       if (!d) throw new Errors.NOT_FOUND(`picture-in-picture proxy of session ${session.id} (not made yet)`);
-      const range = req.headers.range;
-      if (!range || /^bytes=0-/.test(range)) {
-        await appendCustody(db, {
+      const onOpening = async () =>
+        void (await appendCustody(db, {
           mediaId: m.id,
           uploadId: null,
           type: 'media.viewed',
           actor: actorOf(req.principal!),
           details: { derivative: 'pip', sha256: d.sha256, sessionId: session.id, parents: d.operation.inputs ?? null, ip: req.ip, purpose: purposeOf(req.query) },
-        });
-      }
-      return sendObject(req, reply, opts.services.store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"` });
+        }));
+      return sendObject(req, reply, opts.services.store, d.objectKey, { contentType: d.contentType, etag: `"${d.sha256}"`, onOpening });
     },
   );
 
