@@ -10,7 +10,7 @@ import { LinksRepository } from '../db/repositories/links-repository.js';
 import { RetentionRepository } from '../db/repositories/retention-repository.js';
 import { addDays, batchSettled, checkApproval, mayDispose, purgeDue, type DisposalScope } from '../domain/disposal.js';
 import { isAcknowledged } from '../domain/media-state.js';
-import { DERIVATIVE_KINDS, derivativeKey } from '../domain/object-keys.js';
+import { COMPOSITE_DERIVATIVE_KINDS, DERIVATIVE_KINDS, derivativeKey } from '../domain/object-keys.js';
 import type { Reason } from '../domain/retention.js';
 import { Errors } from '../errors.js';
 import type { JobQueues } from '../queue/queues.js';
@@ -260,7 +260,10 @@ export class DisposalService {
       const batch = await disposals.findForUpdate(batchId);
       if (!batch) throw new Errors.NOT_FOUND(`disposal batch ${batchId}`);
       if (batch.status !== 'pending_approval' && batch.status !== 'recycling') throw new Errors.DISPOSAL_CLOSED(batchId, batch.status);
-      await this.assertInScope(tx, scope, (await disposals.items(batchId)).map((i) => i.mediaId));
+      const items = await disposals.items(batchId);
+      await this.assertInScope(tx, scope, items.map((i) => i.mediaId));
+      // An original already tombstoned is being deleted: the purge must finish it, so the batch cannot stop now.
+      if (items.some((i) => i.status === 'purging')) throw new Errors.DISPOSAL_CLOSED(batchId, 'deleting originals (an item is purging)');
       for (const item of await disposals.items(batchId)) {
         if (item.status === 'pending' || item.status === 'recycled') await restoreItem(tx, batchId, item, actor, reason);
       }
@@ -388,7 +391,7 @@ export class DisposalService {
       await this.deleteObject(item.objectKey);
       if (await this.deps.store.head(item.objectKey)) throw new Error(`object ${item.objectKey} is still in the store after deletion`);
     }
-    for (const kind of DERIVATIVE_KINDS) await this.deleteObject(derivativeKey(item.sha256, kind));
+    for (const kind of [...DERIVATIVE_KINDS, ...COMPOSITE_DERIVATIVE_KINDS]) await this.deleteObject(derivativeKey(item.sha256, kind));
   }
 
   private async deleteObject(key: string): Promise<void> {

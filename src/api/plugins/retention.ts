@@ -386,7 +386,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       schema: {
         summary: 'Approve a disposal batch; the second approval by a different person moves it to the recycle bin',
         description:
-          'Unit heads (batches wholly of footage of their own unit, else 403 EVM_FORBIDDEN) and admins. The same person approving twice: 409 EVM_DISPOSAL_SAME_APPROVER. Every item is re-checked: one a rule now keeps is blocked, not approved. ' +
+          'Unit heads (batches wholly of footage of their own unit, else 403 EVM_FORBIDDEN) and admins, signed in as themselves (the shared admin token cannot approve: 403). The same person approving twice: 409 EVM_DISPOSAL_SAME_APPROVER. Every item is re-checked: one a rule now keeps is blocked, not approved. ' +
           'After the second approval originals stay restorable for DISPOSAL_RECYCLE_DAYS; derivatives may go after DISPOSAL_DERIVATIVE_RECYCLE_DAYS.',
         tags: ['disposals'],
         security: SECURITY,
@@ -397,6 +397,9 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
     },
     async (req) => {
       const p = req.principal!;
+      // Two approvals must be two people: the shared admin token is nobody in particular, and one person holding it
+      // and an account of their own would otherwise count twice.
+      if (p.kind !== 'user') throw new Errors.FORBIDDEN('approvals are given by a person signed in as themselves, not with the shared admin token');
       return plain(await disposals().approve(req.params.id, actorOf(p), userIdOf(p), req.body?.note ?? '', scopeOf(p)));
     },
   );

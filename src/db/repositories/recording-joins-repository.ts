@@ -178,7 +178,7 @@ export class RecordingJoinsRepository {
     return { recordings, segmentMedia, camerasWithSegments };
   }
 
-  /** Sessions whose current joins include an overview and a frontal camera but whose overview join has no PiP yet. */
+  /** Sessions whose current joins include an overview and a frontal camera but whose overview join has no PiP yet (and is not being disposed of). */
   async pipOwed(limit: number): Promise<string[]> {
     const rows = await this.sql.query<{ session_id: string }>(
       `select o.session_id
@@ -186,6 +186,8 @@ export class RecordingJoinsRepository {
          join recording_joins f on f.session_id = o.session_id and f.role = 'frontal' and f.superseded_at is null
         where o.role = 'overview' and o.superseded_at is null
           and not exists (select 1 from derivatives d where d.media_id = o.media_id and d.kind = 'pip')
+          -- footage on its way out is not given a new review proxy that its disposal would miss
+          and not exists (select 1 from disposal_items i where i.media_id in (o.media_id, f.media_id) and i.status in ('recycled', 'purging', 'purged'))
         group by o.session_id
         limit $1`,
       [limit],
