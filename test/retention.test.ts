@@ -51,6 +51,13 @@ describe('retention applied from PostgreSQL facts (PGlite + local disk)', () => 
     // someone else's footage is out of an officer's scope altogether
     const other = await makeUser(h.services.db, { role: 'officer', unitCode: '110000000001', officerNumber: '024680' });
     expect((await api(other.token, 'PUT', `/api/v1/retention/media/${m.id}/important`, { important: true, reason: 'x x x' })).status).toBe(403);
+    // and a grant to watch it does not let them change how long it is kept
+    const asked = await api(other.token, 'POST', '/api/v1/access-requests', { mediaId: m.id, purpose: 'a complaint names me in this footage' });
+    expect(asked.status, JSON.stringify(asked.body)).toBe(201);
+    expect((await api(head.token, 'POST', `/api/v1/access-requests/${asked.body.id}/decision`, { approve: true, hours: 24 })).status).toBe(200);
+    expect((await api(other.token, 'GET', `/api/v1/retention/media/${m.id}`)).status).toBe(200);
+    const granted = await api(other.token, 'PUT', `/api/v1/retention/media/${m.id}/classification`, { classification: 'routine', categories: [], reason: 'nothing to see' });
+    expect([granted.status, granted.body.code]).toEqual([403, 'EVM_FORBIDDEN']);
   });
 
   it('an evidence link added late extends retention; closing the case starts the case-file clock; a legal hold keeps it past that', async () => {

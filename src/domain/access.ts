@@ -17,8 +17,10 @@ export interface AccessContext {
   grantedCaseIds: ReadonlySet<string>;
 }
 
+export type AccessBasis = 'admin' | 'own-footage' | 'unit' | 'assigned' | 'grant';
+
 export type AccessDecision =
-  | { allowed: true; basis: 'admin' | 'own-footage' | 'unit' | 'assigned' | 'grant' }
+  | { allowed: true; basis: AccessBasis }
   | { allowed: false; reason: string };
 
 /**

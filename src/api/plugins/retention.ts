@@ -40,10 +40,21 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
   const holdsService = new HoldsService(db);
 
   async function loadMedia(req: FastifyRequest, id: string): Promise<Media> {
-    const m = await new MediaRepository(db).findById(id);
-    if (!m) throw new Errors.NOT_FOUND(`media ${id}`);
-    await authorizeMedia(db, req.principal!, m, 'read-record');
-    return m;
+    return (await loadMediaWithBasis(req, id)).media;
+  }
+
+  async function loadMediaWithBasis(req: FastifyRequest, id: string) {
+    const media = await new MediaRepository(db).findById(id);
+    if (!media) throw new Errors.NOT_FOUND(`media ${id}`);
+    const basis = await authorizeMedia(db, req.principal!, media, 'read-record');
+    return { media, basis };
+  }
+
+  /** Changing how long footage is kept takes one's own scope: an access grant is for watching, not for this. */
+  async function loadMediaToClassify(req: FastifyRequest, id: string): Promise<Media> {
+    const { media, basis } = await loadMediaWithBasis(req, id);
+    if (basis === 'grant') throw new Errors.FORBIDDEN('an access grant lets you watch this footage, not change how long it is kept');
+    return media;
   }
 
   async function loadCase(req: FastifyRequest, id: string, action: string): Promise<void> {
@@ -135,7 +146,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       },
     },
     async (req) => {
-      const m = await loadMedia(req, req.params.id);
+      const m = await loadMediaToClassify(req, req.params.id);
       await refuseDisposed(m);
       const p = req.principal!;
       const { classification, categories, reason } = req.body;
@@ -174,7 +185,7 @@ export async function retentionPlugin(app: FastifyInstance, opts: { services: Se
       },
     },
     async (req) => {
-      const m = await loadMedia(req, req.params.id);
+      const m = await loadMediaToClassify(req, req.params.id);
       await refuseDisposed(m);
       const p = req.principal!;
       const { important, reason } = req.body;
