@@ -28,6 +28,18 @@ describe('/metrics', () => {
 
   const scrape = async () => (await fetch(`${h.baseUrl}/metrics`)).text();
 
+  it('counts storage growth by China days: a file stored at 01:30 Beijing time belongs to that day, not to the UTC day before', async () => {
+    const [row] = await h.services.db.query<{ id: string }>(`select id from media where state <> 'rejected' order by created_at limit 1`);
+    // 17:30 UTC two days ago is 01:30 the next day in Beijing; the fixture's other files are weeks older.
+    const utcDay = new Date(Date.now() - 2 * 86_400_000).toISOString().slice(0, 10);
+    const at = `${utcDay}T17:30:00Z`;
+    const beijingDay = new Date(Date.parse(at) + 8 * 3_600_000).toISOString().slice(0, 10);
+    await h.services.db.query('update media set created_at = $2 where id = $1', [row!.id, at]);
+    const r = await fetch(`${h.baseUrl}/api/v1/admin/storage?days=3`, { headers: { Authorization: `Bearer ${h.adminToken}` } });
+    const body = (await r.json()) as { daily: Array<{ day: string; files: number }> };
+    expect(body.daily).toEqual([{ day: beijingDay, files: 1, bytes: expect.any(Number) }]);
+  });
+
   it('exposes the operations metrics by their documented names', async () => {
     const text = await scrape();
     for (const name of [

@@ -4,6 +4,7 @@ import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { errorSchema } from '../schemas.js';
+import { SHANGHAI_OFFSET_MINUTES } from '../../domain/report-periods.js';
 
 const TAGS = ['operations'];
 const SECURITY = [{ bearer: [] }];
@@ -161,10 +162,11 @@ export async function adminQueuesPlugin(app: FastifyInstance, opts: { services: 
         db.query<{ n: number; b: string }>(`select count(*)::int as n, coalesce(sum(size_bytes), 0)::text as b from media where state <> 'rejected'`),
         db.query<{ n: number; b: string }>('select count(*)::int as n, coalesce(sum(size_bytes), 0)::text as b from derivatives'),
         db.query<{ day: string; n: number; b: string }>(
-          `select to_char(date_trunc('day', created_at), 'YYYY-MM-DD') as day, count(*)::int as n, coalesce(sum(size_bytes), 0)::text as b
+          // Days are China's (the reports' local midnights), not the database session's UTC.
+          `select to_char((created_at at time zone 'UTC') + make_interval(mins => $2), 'YYYY-MM-DD') as day, count(*)::int as n, coalesce(sum(size_bytes), 0)::text as b
              from media where created_at >= now() - make_interval(days => $1) and state <> 'rejected'
             group by 1 order by 1`,
-          [days],
+          [days, SHANGHAI_OFFSET_MINUTES],
         ),
       ]);
       return {
