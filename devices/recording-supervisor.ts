@@ -136,8 +136,12 @@ export class RecordingSupervisor {
       try {
         const unfinished = await repo.listUnfinished();
         const seen = new Set<string>();
+        let interrupted = false;
         for (const rec of unfinished) {
-          if (this.stopped) break;
+          if (this.stopped) {
+            interrupted = true;
+            break;
+          }
           seen.add(rec.sessionId);
           const run = this.active.get(rec.sessionId);
           const lease = await repo.tryLease(rec.sessionId, this.owner, this.o.leaseSec);
@@ -153,8 +157,14 @@ export class RecordingSupervisor {
           const created = await this.open(rec, lease.previousOwner);
           if (created) this.active.set(rec.sessionId, created);
         }
-        // Finalized (or removed) elsewhere: nothing left to do here.
-        for (const [id, run] of this.active) if (!seen.has(id) && !run.finishing) this.active.delete(id);
+        // Finalized (or removed) elsewhere: stop recording it here. (A loop cut short by stop() saw only some sessions.)
+        if (!interrupted) {
+          for (const [id, run] of this.active) {
+            if (seen.has(id) || run.finishing) continue;
+            this.active.delete(id);
+            void run.release('lease-lost').catch((err) => this.deps.log.error({ err, sessionId: id }, 'stopping a recording finished elsewhere failed'));
+          }
+        }
       } catch (err) {
         this.deps.log.error({ err }, 'recording supervisor tick failed');
       } finally {
@@ -220,8 +230,10 @@ class SessionRun {
   async begin(): Promise<void> {
     const rooms = new RoomsRepository(this.db);
     const o = this.sup.options;
-    for (const camera of this.rec.cameras) {
-      const config = await rooms.cameraByDevice(camera.deviceId);
+    // Every camera's configuration first: a read failing half-way must not leave recorders running that no run holds.
+    const configs = await Promise.all(this.rec.cameras.map((camera) => rooms.cameraByDevice(camera.deviceId)));
+    for (const [i, camera] of this.rec.cameras.entries()) {
+      const config = configs[i] ?? null;
       const recorder = new CameraRecorder({
         label: `${this.room.name}/${camera.role}/${camera.serial}`,
         dir: path.join(this.dir, camera.deviceId),
@@ -246,8 +258,13 @@ class SessionRun {
     this.finishing = (async () => {
       try {
         await Promise.all([...this.recorders.values()].map(({ recorder }) => recorder.stop()));
-        await this.recoverLeftovers();
-        await this.finalize();
+        // Finalizing without a segment still in the spool would report its seconds as a gap and forget the file.
+        const pending = await this.recoverLeftovers();
+        if (pending > 0) throw new Error(`${pending} recorded segment(s) not ingested yet (kept in the spool)`);
+        if ((await this.finalize()) === 'switched-on') {
+          // Switched on again while stopping: this run is done; the next tick opens a fresh one that records.
+          this.log.info({ sessionId: this.session.id }, 'recording switched on again while stopping; resuming');
+        }
       } catch (err) {
         this.log.error({ err, sessionId: this.session.id }, 'finalizing the recording failed; retried on the next tick');
         this.finishing = null;
@@ -270,14 +287,20 @@ class SessionRun {
     }
   }
 
-  private async finalize(): Promise<void> {
+  private async finalize(): Promise<'finalized' | 'switched-on'> {
     const repo = new RecordingsRepository(this.db);
     const rec = (await repo.find(this.session.id))!;
+    if (rec.desired !== 'stopped') return 'switched-on';
     this.rec = rec;
+    // The declared start and end as they are now: the case system may have sent the end after recording began.
+    const session = (await new CasesRepository(this.db).findSession(this.session.id)) ?? this.session;
     const [segments, events] = await Promise.all([repo.segments(this.session.id), repo.events(this.session.id)]);
-    const report = computeRecordingGaps(gapInputOf(this.session, rec, segments, events, this.sup.options.toleranceSec));
+    const report = computeRecordingGaps(gapInputOf(session, rec, segments, events, this.sup.options.toleranceSec));
     const done = await this.db.transaction(async (tx) => {
       const r = new RecordingsRepository(tx);
+      // Switched on again since it was read: nothing is written, the recording goes on.
+      const current = await r.findForUpdate(this.session.id);
+      if (current?.desired !== 'stopped') return 'switched-on' as const;
       const added = await r.storeGaps(
         this.session.id,
         report.gaps.map((g) => ({ id: randomUUID(), deviceId: g.cameraId, startedAt: new Date(g.start), endedAt: new Date(g.end), durationSec: g.durationSec, cause: g.cause })),
@@ -294,13 +317,15 @@ class SessionRun {
       }
       return r.finalize(this.session.id, this.sup.owner, { coverage: report.coverage, fullRecording: report.fullRecording });
     });
-    if (!done) throw new Error('recording was not finalized (lease lost or switched on again)');
+    if (done === 'switched-on') return done;
+    if (!done) throw new Error('recording was not finalized (lease lost)');
     // Each camera's segments are joined into one recording by a job; a failed enqueue is re-derived by the reconciler.
     for (const deviceId of new Set(segments.map((s) => s.deviceId))) {
       await this.sup.deps.queues?.enqueue('join-recording', { sessionId: this.session.id, deviceId }).catch((err) => this.log.warn({ err, sessionId: this.session.id, deviceId }, 'join not enqueued; the reconciler will'));
     }
     await this.cleanSpool();
     this.log.info({ sessionId: this.session.id, coverage: report.coverage, gaps: report.gaps.length, full: report.fullRecording }, 'recording finalized');
+    return 'finalized';
   }
 
   private async resolve(camera: RecordingCamera, config: RoomCamera | null): Promise<StreamTarget> {
@@ -456,7 +481,9 @@ class SessionRun {
    * Segments closed but not ingested (a recorder that crashed, an ingest that failed): every run folder of this
    * session is read again; what is recorded already is skipped, the rest is ingested like a fresh segment.
    */
-  async recoverLeftovers(): Promise<void> {
+  /** Ingests segments a run left in the spool; returns how many could not be ingested (they stay for the next try). */
+  async recoverLeftovers(): Promise<number> {
+    let failed = 0;
     for (const camera of this.rec.cameras) {
       const camDir = path.join(this.dir, camera.deviceId);
       const runs = await readdir(camDir).catch(() => [] as string[]);
@@ -474,11 +501,13 @@ class SessionRun {
           try {
             await this.ingestSegment(camera, closedSegment(runId, runDir, e, zero));
           } catch (err) {
+            failed++;
             this.log.error({ err, sessionId: this.session.id, file: e.file }, 'left-over segment not ingested; kept in the spool');
           }
         }
       }
     }
+    return failed;
   }
 
   /** Run folders whose segments are all ingested are removed; anything else (incomplete files) stays for inspection. */

@@ -208,6 +208,7 @@ export class CameraRecorder {
       await this.outage(Date.now(), null, 'camera-offline', { stage: 'resolve', message: (err as Error).message });
       return false;
     }
+    if (this.stopping) return false;
     await mkdir(runDir, { recursive: true });
     this.stats.runs++;
     // While a camera stays away, attempts repeat every few seconds: their starts and ends are not each recorded.
@@ -265,6 +266,8 @@ export class CameraRecorder {
 
     const abort = new AbortController();
     this.currentAbort = abort;
+    // stop() may have come while the camera was being resolved: it found no run to abort, so this one must not start.
+    if (this.stopping) abort.abort(new Error('recording stopped'));
     let watching = false;
     const watch = setInterval(() => {
       if (watching) return;

@@ -325,31 +325,39 @@ export class RecordingsRepository {
   }
 
   /**
-   * Stores a computation's gaps: a gap found before (same camera, same start) keeps its row and reason (its end,
-   * duration and cause follow the new computation); new gaps are added; stored gaps no longer found are closed
-   * (superseded), never deleted. Returns the gaps added.
+   * Stores a computation's gaps: a gap found before (same camera, same start) keeps its row (its end, duration and
+   * cause follow the new computation) and its reason while that still covers it; a gap that grew or changed cause
+   * (recording resumed and stopped again) loses its reason, since the person explained a shorter or other gap. New
+   * gaps are added; stored gaps no longer found are closed (superseded), never deleted. Returns the gaps that now need
+   * a reason and did not before: added, or reopened.
    */
   async storeGaps(sessionId: string, computed: Array<{ id: string; deviceId: string; startedAt: Date; endedAt: Date; durationSec: number; cause: GapCause }>): Promise<RecordingGap[]> {
-    const added: RecordingGap[] = [];
+    const needReason: RecordingGap[] = [];
     const keep: string[] = [];
+    const still = 'excluded.ended_at <= recording_gaps.ended_at and excluded.cause = recording_gaps.cause';
     for (const g of computed) {
-      const rows = await this.sql.query<GapRow & { inserted: boolean }>(
-        `insert into recording_gaps (id, session_id, device_id, started_at, ended_at, duration_sec, cause)
+      const rows = await this.sql.query<GapRow & { inserted: boolean; old_reason: string | null }>(
+        `with old as (select reason from recording_gaps where session_id = $2 and device_id = $3 and started_at = $4)
+         insert into recording_gaps (id, session_id, device_id, started_at, ended_at, duration_sec, cause)
          values ($1, $2, $3, $4, $5, $6, $7)
          on conflict (session_id, device_id, started_at) do update
-            set ended_at = excluded.ended_at, duration_sec = excluded.duration_sec, cause = excluded.cause, superseded_at = null
-         returning *, (xmax = 0) as inserted`,
+            set ended_at = excluded.ended_at, duration_sec = excluded.duration_sec, cause = excluded.cause, superseded_at = null,
+                reason = case when ${still} then recording_gaps.reason end,
+                reason_by = case when ${still} then recording_gaps.reason_by end,
+                reason_user_id = case when ${still} then recording_gaps.reason_user_id end,
+                reason_at = case when ${still} then recording_gaps.reason_at end
+         returning *, (xmax = 0) as inserted, (select reason from old) as old_reason`,
         [g.id, sessionId, g.deviceId, g.startedAt, g.endedAt, g.durationSec, g.cause],
       );
       const row = rows[0]!;
       keep.push(row.id);
-      if (row.inserted) added.push(toGap(row));
+      if (row.inserted || (row.old_reason !== null && row.reason === null)) needReason.push(toGap(row));
     }
     await this.sql.query(
       'update recording_gaps set superseded_at = now() where session_id = $1 and superseded_at is null and not (id = any($2::uuid[]))',
       [sessionId, keep],
     );
-    return added;
+    return needReason;
   }
 
   async explainGap(id: string, reason: string, by: string, userId: string | null): Promise<RecordingGap> {
