@@ -341,6 +341,24 @@ describe('interrogation-room recording', () => {
     });
   });
 
+  it('a stop followed at once by a start goes on recording instead of hanging between the two', async () => {
+    const id = sessions['IR-S-FULL']!;
+    const post = (what: 'start' | 'stop') => api(tokens['ir-officer']!, `/api/v1/interrogation-sessions/${id}/recording/${what}`, { method: 'POST' });
+    expect((await post('start')).status).toBe(202);
+    await waitFor(async () => (await recording(id)).body.status === 'recording' && supervisor.recorders().some((r) => r.sessionId === id && r.stats.segments > 0), 20_000, 'recording again');
+    expect((await post('stop')).status).toBe(202);
+    await new Promise((r) => setTimeout(r, 300)); // while the recorders stop and the recording is being finalized
+    const restartAt = Date.now();
+    expect((await post('start')).status).toBe(202);
+    const fresh = await waitFor(async () => {
+      const r = await recording(id);
+      return r.body.segments.some((x: { startedAt: string }) => Date.parse(x.startedAt) > restartAt) && r.body;
+    }, 20_000, 'segments recorded after the restart');
+    expect(fresh.status).toBe('recording');
+    expect((await post('stop')).status).toBe(202);
+    expect((await stopped(id)).status).toBe('stopped');
+  }, 60_000);
+
   it('leaves no recorder process behind once recordings stop', async () => {
     await waitFor(async () => supervisor.recorders().length === 0, 10_000, 'no recorders');
     const { execFileSync } = await import('node:child_process');
