@@ -36,7 +36,7 @@ import { runCapture } from '../src/media/ffmpeg-process.js';
 import { probeMedia } from '../src/media/probe.js';
 import type { Services } from '../src/runtime/services.js';
 import { readOnvifCamera, redactUri, withCredentials } from './onvif-camera.js';
-import { ANCHOR_FILE, CameraRecorder, closedSegment, SEGMENT_LIST, timeFromSegmentName, type ClosedSegment, type RecorderEvent, type StreamTarget } from './rtsp-recorder.js';
+import { ANCHOR_FILE, CameraRecorder, closedSegment, SEGMENT_LIST, zeroFallback, type ClosedSegment, type RecorderEvent, type StreamTarget } from './rtsp-recorder.js';
 
 export const RECORDER_ACTOR = 'system:recorder';
 
@@ -497,7 +497,7 @@ class SessionRun {
         const files = new Set(await readdir(runDir).catch(() => [] as string[]));
         for (const e of parseSegmentList(`${list}\n`).entries) {
           if (!files.has(e.file)) continue;
-          const zero = anchor ?? (timeFromSegmentName(e.file) ?? 0) - e.start * 1000;
+          const zero = anchor ?? zeroFallback(runId, e) ?? 0;
           try {
             await this.ingestSegment(camera, closedSegment(runId, runDir, e, zero));
           } catch (err) {

@@ -30,7 +30,9 @@ import { runFfmpeg } from '../src/media/ffmpeg-process.js';
 
 export const SEGMENT_LIST = 'segments.csv';
 export const ANCHOR_FILE = 'anchor.json';
-const SEGMENT_PATTERN = 'seg-%Y%m%dT%H%M%S.mp4';
+// Numbered, not named by wall-clock time: two cuts within one second (a camera resuming with a timestamp jump
+// makes the muxer cut at several keyframes in a row) would otherwise reuse a name and overwrite a closed segment.
+const SEGMENT_PATTERN = 'seg-%06d.mp4';
 const WATCH_MS = 250;
 /** An outage of the same cause is recorded again after this long even if footage has not come back. */
 const OUTAGE_REPEAT_MS = 60_000;
@@ -95,7 +97,6 @@ export function recorderArgs(uri: string, runDir: string, segmentSec: number, io
     '-segment_format', 'mp4',
     '-segment_time', String(segmentSec),
     '-reset_timestamps', '1',
-    '-strftime', '1',
     '-segment_list', path.join(runDir, SEGMENT_LIST),
     '-segment_list_type', 'csv',
     path.join(runDir, SEGMENT_PATTERN),
@@ -107,12 +108,30 @@ export function redactCredentials(text: string): string {
   return text.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/@\s]*@/gi, '$1***@');
 }
 
-/** Wall-clock time from a segment's strftime name (whole seconds, local time): the fallback when no anchor exists. */
+/** Wall-clock time from a segment's strftime name (whole seconds, local time), as earlier versions named them. */
 export function timeFromSegmentName(file: string): number | null {
   const m = /seg-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})/.exec(file);
   if (!m) return null;
   const [, y, mo, d, h, mi, s] = m.map(Number) as [number, number, number, number, number, number, number];
   return new Date(y, mo - 1, d, h, mi, s).getTime();
+}
+
+/** When a run started, from its id (the ISO time it was made with, without separators). */
+export function runStartFromId(runId: string): number | null {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z/.exec(runId);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, ms] = m.map(Number) as [number, number, number, number, number, number, number, number];
+  return Date.UTC(y, mo - 1, d, h, mi, s, ms);
+}
+
+/**
+ * Wall-clock time of timeline 0 when the run's anchor (from ffmpeg's progress) is not known: the segment's name in
+ * an earlier version's spool, else the run's start (ffmpeg starts its timeline as it connects, within a second or two).
+ */
+export function zeroFallback(runId: string, e: SegmentListEntry): number | null {
+  const named = timeFromSegmentName(e.file);
+  if (named !== null) return named - e.start * 1000;
+  return runStartFromId(runId);
 }
 
 /** A closed segment placed on the wall clock: `zeroMs` is the wall-clock time of stream timeline 0 in this run. */
@@ -229,7 +248,7 @@ export class CameraRecorder {
     const hand = (e: SegmentListEntry) => {
       if (handed.has(e.file)) return;
       handed.add(e.file);
-      const zero = anchor.zero ?? (timeFromSegmentName(e.file) !== null ? timeFromSegmentName(e.file)! - e.start * 1000 : runStartedAt);
+      const zero = anchor.zero ?? zeroFallback(runId, e) ?? runStartedAt;
       const seg = closedSegment(runId, runDir, e, zero);
       produced++;
       this.stats.segments++;
