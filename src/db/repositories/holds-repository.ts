@@ -74,13 +74,13 @@ export class HoldsRepository {
     return rows[0] ? toHold(rows[0]) : null;
   }
 
-  /** Newest first; `unitCode` keeps holds on that unit's cases and on footage belonging to it. */
+  /** Newest first; `unitCode` keeps holds on that unit's cases and on footage linked to them (what its people may see). */
   async list(q: { caseId?: string; mediaId?: string; active?: boolean; unitCode?: string; limit: number; offset: number }): Promise<LegalHold[]> {
     const where: string[] = [];
     const params: unknown[] = [];
     if (q.unitCode) {
       const unit = `$${params.push(q.unitCode)}`;
-      where.push(`(case_id in (select id from cases where unit_code = ${unit}) or media_id in (select media_id from media_owning_units where unit_code = ${unit}))`);
+      where.push(`(case_id in (select id from cases where unit_code = ${unit}) or media_id in (select media_id from media_case_units where unit_code = ${unit}))`);
     }
     if (q.caseId) where.push(`case_id = $${params.push(q.caseId)}`);
     if (q.mediaId) where.push(`media_id = $${params.push(q.mediaId)}`);
