@@ -160,7 +160,10 @@ describe('coverage, reports and supervision API', () => {
     expect(replay.body.cases).toEqual(first.body.cases);
     expect(replay.body.caseSetHash).toBe(first.body.caseSetHash);
 
-    const raised = await api(h.adminToken, '/api/v1/supervision/samples', { body: { period: '2026-11', fraction: 0.5, seed: 'x' } });
+    // a seed of one's own choosing is refused: it could be tried offline until the sample avoided some cases
+    const chosen = await api(h.adminToken, '/api/v1/supervision/samples', { body: { period: '2026-11', seed: 'x' } });
+    expect([chosen.status, chosen.body.code]).toEqual([400, 'EVM_VALIDATION']);
+    const raised = await api(h.adminToken, '/api/v1/supervision/samples', { body: { period: '2026-11', fraction: 0.5, seed: first.body.seed } });
     expect(raised.body.fractions).toEqual({ [STATION]: 0.5, [OTHER]: 0.5 });
     expect([per(raised.body, STATION), per(raised.body, OTHER)]).toEqual([11, 6]);
     const lowered = await api(h.adminToken, '/api/v1/supervision/samples', { body: { period: '2026-11', fraction: 0.01 } });

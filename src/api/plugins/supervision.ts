@@ -70,7 +70,7 @@ export async function supervisionPlugin(app: FastifyInstance, opts: { services: 
           properties: {
             period: { type: 'string', description: '2026-W47, 2026-11 or 2026-Q4 (Asia/Shanghai)' },
             fraction: { type: 'number', exclusiveMinimum: 0, maximum: 1 },
-            seed: { type: 'string', minLength: 1, maxLength: 128, description: 'to repeat an earlier draw; a random 128-bit seed otherwise' },
+            seed: { type: 'string', minLength: 1, maxLength: 128, description: 'to repeat an earlier recorded draw (only a seed already on record is accepted, 400 otherwise); a random 128-bit seed otherwise' },
             unit: { type: 'string', minLength: 12, maxLength: 12, description: 'only this unit and its sub-units (unit heads: their own by default)' },
           },
           required: ['period'],
@@ -84,6 +84,11 @@ export async function supervisionPlugin(app: FastifyInstance, opts: { services: 
       if (req.body.fraction !== undefined) {
         const problem = checkFraction(req.body.fraction);
         if (problem) throw new Errors.VALIDATION(problem);
+      }
+      // A seed of one's own choosing could be tried offline until the sample missed the cases one would rather not
+      // have reviewed: only the server draws new seeds, and a given one must repeat a draw already on record.
+      if (req.body.seed !== undefined && !(await samples.seedRecorded(req.body.seed))) {
+        throw new Errors.VALIDATION('seed: only a seed of an earlier recorded sample can be given (to repeat that draw); leave it out for a new draw');
       }
       const scope = await coverageUnits(db, req, req.body.unit);
       const candidates = await samples.periodCases(period.from, period.to, scope.unitCodes);

@@ -73,6 +73,10 @@ export class SupervisionRepository {
     return rows.map((r) => ({ caseId: r.id, unitCode: r.unit_code.trim() }));
   }
 
+  async seedRecorded(seed: string): Promise<boolean> {
+    return (await this.sql.query('select 1 from supervision_samples where seed = $1 limit 1', [seed])).length > 0;
+  }
+
   async insert(s: { id: string; period: string; from: Date; to: Date; unitCode: string | null; requestedFraction: number | null; createdBy: string }, plan: SamplePlan): Promise<SupervisionSample> {
     const rows = await this.sql.query<Row>(
       `insert into supervision_samples (id, period, period_from, period_to, unit_code, seed, requested_fraction, fractions, population, case_count, case_set_hash, created_by)
