@@ -45,6 +45,8 @@ const schema = z.object({
   /** Parts of at most this size are sent in parallel for multipart uploads. */
   S3_PART_SIZE_BYTES: bytes.min(5 * 1024 * 1024).default(16 * 1024 * 1024),
   ADMIN_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  /** Bearer token a Prometheus scraper sends for /metrics. Unset: /metrics answers only on loopback. */
+  METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   MAX_UPLOAD_BYTES: bytes.default(50 * 1024 ** 3),
   MAX_METADATA_BYTES: bytes.default(4096),

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/api/app.js';
 import { healthPlugin } from '../src/api/plugins/health.js';
 import type { Services } from '../src/runtime/services.js';
 import { buildCoverageFixture } from './coverage.fixtures.js';
@@ -27,6 +28,17 @@ describe('/metrics', () => {
   });
 
   const scrape = async () => (await fetch(`${h.baseUrl}/metrics`)).text();
+
+  it('answers only on loopback while no METRICS_TOKEN is set', async () => {
+    const app = await buildApp(h.services);
+    try {
+      expect((await app.inject({ url: '/metrics', remoteAddress: '127.0.0.1' })).statusCode).toBe(200);
+      const remote = await app.inject({ url: '/metrics', remoteAddress: '10.20.30.40' });
+      expect([remote.statusCode, remote.json().code]).toEqual([401, 'EVM_UNAUTHENTICATED']);
+    } finally {
+      await app.close();
+    }
+  });
 
   it('counts storage growth by China days: a file stored at 01:30 Beijing time belongs to that day, not to the UTC day before', async () => {
     const [row] = await h.services.db.query<{ id: string }>(`select id from media where state <> 'rejected' order by created_at limit 1`);
@@ -139,5 +151,21 @@ describe('/healthz and /readyz', () => {
     const hung = await probe({ store: () => new Promise(() => undefined) });
     expect(hung.ready).toMatchObject({ status: 503, body: { storage: { ok: false, error: expect.stringMatching(/no answer within/) } } });
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+});
+
+describe('/metrics with METRICS_TOKEN', () => {
+  it('asks a scraper for the token, from anywhere', async () => {
+    const token = 'scrape-me-0123456789abcdef';
+    const h = await startHarness({ workers: false, env: { METRICS_TOKEN: token } });
+    try {
+      expect((await fetch(`${h.baseUrl}/metrics`)).status).toBe(401);
+      expect((await fetch(`${h.baseUrl}/metrics`, { headers: { Authorization: 'Bearer wrong-token-0123456789' } })).status).toBe(401);
+      const ok = await fetch(`${h.baseUrl}/metrics`, { headers: { Authorization: `Bearer ${token}` } });
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain('evm_media_files');
+    } finally {
+      await h.stop();
+    }
   });
 });

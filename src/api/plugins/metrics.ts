@@ -1,11 +1,14 @@
+import { timingSafeEqual } from 'node:crypto';
 import { QueueEvents } from 'bullmq';
 import { registerStorageFullMetrics } from '../../retention/storage-full-alert.js';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { allRateSummaries, pendingDeadlines } from '../../db/coverage-queries.js';
 import { COVERAGE_RATES } from '../../domain/coverage.js';
 import { periodContaining } from '../../domain/report-periods.js';
 import { JOB_NAMES } from '../../queue/jobs.js';
+import { Errors } from '../../errors.js';
+import { errorSchema } from '../schemas.js';
 import type { Services } from '../../runtime/services.js';
 import { coverageRules } from './coverage.js';
 
@@ -18,6 +21,8 @@ const MAX_TRACKED_JOBS = 10_000;
  * at a city's scale they are the most expensive queries the service runs. Job durations come from BullMQ's
  * event stream, so they include workers running in other processes.
  */
+const LOOPBACK = new Set(['127.0.0.1', '::1', '::ffff:127.0.0.1']);
+
 export async function metricsPlugin(app: FastifyInstance, opts: { services: Services }) {
   const { db, queues, store, config, log } = opts.services;
   const registry = new Registry();
@@ -200,9 +205,29 @@ export async function metricsPlugin(app: FastifyInstance, opts: { services: Serv
     await Promise.all(events.map((e) => e.close()));
   });
 
+  // Device serials, last-seen times and the city's coverage rates are not for anyone who can reach the port.
+  const metricsToken = opts.services.config.METRICS_TOKEN;
+  const allowed = (req: FastifyRequest): boolean => {
+    if (metricsToken) {
+      const given = Buffer.from(req.headers.authorization ?? '');
+      const wanted = Buffer.from(`Bearer ${metricsToken}`);
+      return given.length === wanted.length && timingSafeEqual(given, wanted);
+    }
+    return LOOPBACK.has(req.socket.remoteAddress ?? '');
+  };
   app.get(
     '/metrics',
-    { schema: { summary: 'Prometheus metrics', tags: ['operations'], response: { 200: { type: 'string', description: 'Prometheus text exposition format' } } } },
-    async (_req, reply) => reply.header('Content-Type', registry.contentType).send(await registry.metrics()),
+    {
+      schema: {
+        summary: 'Prometheus metrics',
+        description: 'With METRICS_TOKEN set: "Authorization: Bearer <METRICS_TOKEN>" from anywhere; without it, loopback only. Otherwise 401.',
+        tags: ['operations'],
+        response: { 200: { type: 'string', description: 'Prometheus text exposition format' }, 401: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      if (!allowed(req)) throw new Errors.UNAUTHENTICATED();
+      return reply.header('Content-Type', registry.contentType).send(await registry.metrics());
+    },
   );
 }
