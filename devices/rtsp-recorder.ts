@@ -170,7 +170,9 @@ export class CameraRecorder {
   }
 
   start(): this {
-    if (!this.loop) this.loop = this.runLoop();
+    // A loop that fails outright (its spool folder cannot be made) is logged, not left as an unhandled rejection that
+    // would end the whole service; the supervisor sees no segments and the gap is reported when the session stops.
+    if (!this.loop) this.loop = this.runLoop().catch((err) => this.o.log.error({ err, camera: this.o.label }, 'recorder stopped: it could not run'));
     return this;
   }
 
