@@ -321,7 +321,7 @@ class SessionRun {
     if (!done) throw new Error('recording was not finalized (lease lost)');
     // Each camera's segments are joined into one recording by a job; a failed enqueue is re-derived by the reconciler.
     for (const deviceId of new Set(segments.map((s) => s.deviceId))) {
-      await this.sup.deps.queues?.enqueue('join-recording', { sessionId: this.session.id, deviceId }).catch((err) => this.log.warn({ err, sessionId: this.session.id, deviceId }, 'join not enqueued; the reconciler will'));
+      await this.sup.deps.queues?.enqueue('join-recording', { sessionId: this.session.id, deviceId }, { replaceFailed: true }).catch((err) => this.log.warn({ err, sessionId: this.session.id, deviceId }, 'join not enqueued; the reconciler will'));
     }
     await this.cleanSpool();
     this.log.info({ sessionId: this.session.id, coverage: report.coverage, gaps: report.gaps.length, full: report.fullRecording }, 'recording finalized');

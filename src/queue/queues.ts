@@ -23,8 +23,20 @@ export class JobQueues {
     return q;
   }
 
-  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions = {}): Promise<void> {
-    await this.queue(name).add(name, payload, { ...DEFAULT_JOB_OPTIONS, ...options, jobId: jobId(name, payload) });
+  /**
+   * Adds the job under its deterministic id: while one with that id is queued, running or failed, this is a no-op.
+   * `replaceFailed` is for a new request for the same work with new inputs (a recording stopped again after a
+   * resume): a failed job under the id would otherwise keep it out until it leaves Redis.
+   */
+  async enqueue<N extends JobName>(name: N, payload: JobPayload<N>, options: JobsOptions & { replaceFailed?: boolean } = {}): Promise<void> {
+    const { replaceFailed, ...jobOptions } = options;
+    const id = jobId(name, payload);
+    const queue = this.queue(name);
+    if (replaceFailed) {
+      const existing = await queue.getJob(id);
+      if (existing && (await existing.isFailed())) await existing.remove();
+    }
+    await queue.add(name, payload, { ...DEFAULT_JOB_OPTIONS, ...jobOptions, jobId: id });
   }
 
   async close(): Promise<void> {
