@@ -196,6 +196,25 @@ describe('joined recordings, picture-in-picture and case review of a platform re
     expect(noToken.status).toBe(401);
   }, 120_000);
 
+  it('replaces a PiP made from a join that has since been superseded, with a custody event', async () => {
+    const current = (await api(h.adminToken, `/api/v1/interrogation-sessions/${sessionId}/recording`)).body.joined;
+    const frontal = current.find((j: { role: string }) => j.role === 'frontal');
+    const overview = current.find((j: { role: string }) => j.role === 'overview');
+    // As if the frontal camera's joined recording had been replaced after the PiP (a resumed session stopped again).
+    await h.services.db.query(
+      `update derivatives set operation = jsonb_set(operation, '{inputs,1,mediaId}', to_jsonb('00000000-0000-4000-8000-000000000000'::text)) where media_id = $1 and kind = 'pip'`,
+      [overview.mediaId],
+    );
+    await reconcile(h.services);
+    const remade = await waitFor(async () => {
+      const r = await h.services.db.query<{ operation: { inputs: Array<{ role: string; mediaId: string }> } }>(`select operation from derivatives where media_id = $1 and kind = 'pip'`, [overview.mediaId]);
+      return r[0]?.operation.inputs.find((i) => i.role === 'frontal')?.mediaId === frontal.mediaId && r[0];
+    }, 90_000, 'pip re-made from the current joins');
+    expect(remade.operation.inputs.find((i) => i.role === 'overview')?.mediaId).toBe(overview.mediaId);
+    const superseded = await h.services.db.query<{ details: { kind: string } }>(`select details from custody_events where media_id = $1 and type = 'derivative.superseded'`, [overview.mediaId]);
+    expect(superseded.map((e) => e.details.kind)).toEqual(['pip']);
+  }, 120_000);
+
   it('case review lists the joined recordings (not the segments) and completes once both are reviewed', async () => {
     const joined = view.joined.map((j: { mediaId: string }) => j.mediaId);
     const review = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review`);

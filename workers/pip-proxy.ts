@@ -8,6 +8,7 @@ import path from 'node:path';
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { timeoutFor } from '../src/domain/ffmpeg-timeout.js';
 import { planPip } from '../src/domain/pip-plan.js';
+import { CustodyRepository } from '../src/db/repositories/custody-repository.js';
 import { DerivativesRepository } from '../src/db/repositories/derivatives-repository.js';
 import { MediaRepository, type Media } from '../src/db/repositories/media-repository.js';
 import { RecordingJoinsRepository } from '../src/db/repositories/recording-joins-repository.js';
@@ -32,7 +33,21 @@ export function pipProxyHandler(deps: PipelineDeps) {
     const repo = new MediaRepository(deps.db);
     const [om, fm] = await Promise.all([repo.findById(ov.mediaId), repo.findById(fr.mediaId)]);
     if (!om || !fm) throw new UnrecoverableError(`joined media of session ${sessionId} not found`);
-    if (await new DerivativesRepository(deps.db).find(om.id, 'pip')) return { existing: true };
+    const existing = await new DerivativesRepository(deps.db).find(om.id, 'pip');
+    if (existing) {
+      if (pipParentsAre(existing.operation, om.id, fm.id)) return { existing: true };
+      // Made from a joined recording since replaced (the session was resumed and stopped again): made anew, not kept stale.
+      await deps.db.transaction(async (tx) => {
+        await tx.query(`delete from derivatives where media_id = $1 and kind = 'pip'`, [om.id]);
+        await new CustodyRepository(tx).append({
+          mediaId: om.id,
+          uploadId: null,
+          type: 'derivative.superseded',
+          actor: 'system:pip-proxy',
+          details: { kind: 'pip', sha256: existing.sha256, sessionId, parents: existing.operation.inputs ?? null, now: { overviewMediaId: om.id, frontalMediaId: fm.id } },
+        });
+      });
+    }
     for (const m of [om, fm]) {
       if (m.state === 'rejected' || (m.state === 'failed' && !m.probe)) throw new UnrecoverableError(`joined recording ${m.id} is ${m.state}: no picture-in-picture from it`);
     }
@@ -97,6 +112,16 @@ export function pipProxyHandler(deps: PipelineDeps) {
     deps.log.info({ sessionId, mediaId: om.id, width: plan.layout.width, height: plan.layout.height }, 'picture-in-picture proxy made');
     return { pip: om.id };
   };
+}
+
+/**
+ * Was this PiP made from exactly these two joined recordings? By media, not by join row: a join re-derived from the
+ * same segments lands on the same media (bit-exact), and its PiP stays valid.
+ */
+export function pipParentsAre(operation: Record<string, unknown>, overviewMediaId: string, frontalMediaId: string): boolean {
+  const inputs = (operation.inputs ?? []) as Array<{ role?: string; mediaId?: string }>;
+  const mediaOf = (role: string) => inputs.find((i) => i.role === role)?.mediaId;
+  return mediaOf('overview') === overviewMediaId && mediaOf('frontal') === frontalMediaId;
 }
 
 function ready(m: Media): boolean {

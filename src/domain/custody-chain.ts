@@ -59,6 +59,8 @@ export const CUSTODY_EVENT_TYPES = [
   'media.recycled',
   'media.restored',
   'derivative.disposed',
+  // A composite derivative (the PiP proxy) replaced because one of its parents changed (a camera's join superseded).
+  'derivative.superseded',
   'media.disposed',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];

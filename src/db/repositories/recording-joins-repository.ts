@@ -178,14 +178,17 @@ export class RecordingJoinsRepository {
     return { recordings, segmentMedia, camerasWithSegments };
   }
 
-  /** Sessions whose current joins include an overview and a frontal camera but whose overview join has no PiP yet (and is not being disposed of). */
+  /** Sessions whose current joins include an overview and a frontal camera but have no PiP made from those two joined recordings (and are not being disposed of). */
   async pipOwed(limit: number): Promise<string[]> {
     const rows = await this.sql.query<{ session_id: string }>(
       `select o.session_id
          from recording_joins o
          join recording_joins f on f.session_id = o.session_id and f.role = 'frontal' and f.superseded_at is null
         where o.role = 'overview' and o.superseded_at is null
-          and not exists (select 1 from derivatives d where d.media_id = o.media_id and d.kind = 'pip')
+          -- none yet, or one made from joined recordings since replaced
+          and not exists (select 1 from derivatives d where d.media_id = o.media_id and d.kind = 'pip'
+                             and d.operation->'inputs' @> jsonb_build_array(jsonb_build_object('role', 'overview', 'mediaId', o.media_id::text),
+                                                                            jsonb_build_object('role', 'frontal', 'mediaId', f.media_id::text)))
           -- footage on its way out is not given a new review proxy that its disposal would miss
           and not exists (select 1 from disposal_items i where i.media_id in (o.media_id, f.media_id) and i.status in ('recycled', 'purging', 'purged'))
         group by o.session_id
