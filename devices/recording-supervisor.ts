@@ -190,9 +190,13 @@ export class RecordingSupervisor {
       await run.event(null, 'takeover', null, { previousOwner });
       await run.event(null, 'outage', 'recorder-restart', { reason: 'the previous recorder stopped renewing its lease', previousOwner });
     }
-    await run.recoverLeftovers();
-    if (rec.desired === 'recording') await run.begin();
-    else run.finish();
+    if (rec.desired === 'recording') {
+      // Recording resumes first; what an earlier recorder left in the spool (possibly much, after a storage outage)
+      // is ingested beside it, so neither this session's recording nor the tick that renews every lease waits for it.
+      const earlier = await run.spooledRuns();
+      await run.begin();
+      run.recoverInBackground(earlier);
+    } else run.finish();
     return run;
   }
 }
@@ -204,6 +208,7 @@ class SessionRun {
   private readonly uris = new Map<string, StreamTarget>();
   private readonly deviceCache = new Map<string, Device>();
   finishing: Promise<void> | null = null;
+  private recovering: Promise<unknown> = Promise.resolve();
   onDone: () => void = () => undefined;
   private readonly dir: string;
 
@@ -258,6 +263,7 @@ class SessionRun {
     this.finishing = (async () => {
       try {
         await Promise.all([...this.recorders.values()].map(({ recorder }) => recorder.stop()));
+        await this.recovering;
         // Finalizing without a segment still in the spool would report its seconds as a gap and forget the file.
         const pending = await this.recoverLeftovers();
         if (pending > 0) throw new Error(`${pending} recorded segment(s) not ingested yet (kept in the spool)`);
@@ -281,6 +287,7 @@ class SessionRun {
       return;
     }
     await Promise.all([...this.recorders.values()].map(({ recorder }) => recorder.stop()));
+    await this.recovering;
     if (why === 'shutdown') {
       await this.event(null, 'outage', 'recorder-restart', { reason: 'the recorder was shut down' }).catch(() => undefined);
       await new RecordingsRepository(this.db).releaseLease(this.session.id, this.sup.owner).catch(() => undefined);
@@ -481,13 +488,32 @@ class SessionRun {
    * Segments closed but not ingested (a recorder that crashed, an ingest that failed): every run folder of this
    * session is read again; what is recorded already is skipped, the rest is ingested like a fresh segment.
    */
-  /** Ingests segments a run left in the spool; returns how many could not be ingested (they stay for the next try). */
-  async recoverLeftovers(): Promise<number> {
+  /** The run folders in the spool now, as `deviceId/runId`. */
+  async spooledRuns(): Promise<Set<string>> {
+    const out = new Set<string>();
+    for (const camera of this.rec.cameras) {
+      for (const runId of await readdir(path.join(this.dir, camera.deviceId)).catch(() => [] as string[])) out.add(`${camera.deviceId}/${runId}`);
+    }
+    return out;
+  }
+
+  /** Ingests those runs' segments while the recorders run (only those: the recorders hand on their own runs). */
+  recoverInBackground(runs: Set<string>): void {
+    if (runs.size === 0) return;
+    this.recovering = this.recoverLeftovers(runs).catch((err) => this.log.error({ err, sessionId: this.session.id }, 'recovering left-over segments failed; retried when the recording stops'));
+  }
+
+  /**
+   * Ingests segments runs left in the spool (`only` those runs, or all); returns how many could not be ingested
+   * (they stay for the next try).
+   */
+  async recoverLeftovers(only?: Set<string>): Promise<number> {
     let failed = 0;
     for (const camera of this.rec.cameras) {
       const camDir = path.join(this.dir, camera.deviceId);
       const runs = await readdir(camDir).catch(() => [] as string[]);
       for (const runId of runs) {
+        if (only && !only.has(`${camera.deviceId}/${runId}`)) continue;
         const runDir = path.join(camDir, runId);
         const list = await readFile(path.join(runDir, SEGMENT_LIST), 'utf8').catch(() => '');
         if (!list) continue;

@@ -5,10 +5,11 @@
  * (ffmpeg) is killed. Times are short on purpose (15–20 s sessions).
  */
 import { randomBytes } from 'node:crypto';
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingSupervisor, type RecordingSupervisor } from '../devices/recording-supervisor.js';
+import { generateClip } from '../devices/simulators/clips.js';
 import { startOnvifSimulator, type OnvifSimulator } from '../devices/simulators/onvif-simulator.js';
 import { startRtspCamera, type RtspCamera } from '../devices/simulators/rtsp-camera.js';
 import { wallClockAt } from '../src/domain/recording-join.js';
@@ -357,6 +358,30 @@ describe('interrogation-room recording', () => {
     expect(fresh.status).toBe('recording');
     expect((await post('stop')).status).toBe(202);
     expect((await stopped(id)).status).toBe('stopped');
+  }, 60_000);
+
+  it('ingests segments an earlier recorder left in the spool while recording resumes beside them', async () => {
+    const id = sessions['IR-S-FULL']!;
+    const camera = rigs.full!.cameras.find((c) => c.role === 'overview')!;
+    // What a recorder killed before it could hand on its last segment leaves behind: the segment, its list, its anchor.
+    const runId = `${new Date(Date.now() - 60_000).toISOString().replace(/[-:.]/g, '')}-0ff11e`;
+    const runDir = path.join(h.services.config.paths.recordingSpool, id, camera.deviceId, runId);
+    await mkdir(runDir, { recursive: true });
+    await generateClip({ path: path.join(runDir, 'seg-000000.mp4'), seconds: 2, width: 320, height: 240, fps: 10, label: 'left over' });
+    await writeFile(path.join(runDir, 'segments.csv'), 'seg-000000.mp4,0.000000,2.000000\n');
+    await writeFile(path.join(runDir, 'anchor.json'), JSON.stringify({ zeroMs: Date.now() - 60_000 }));
+
+    const post = (what: 'start' | 'stop') => api(tokens['ir-officer']!, `/api/v1/interrogation-sessions/${id}/recording/${what}`, { method: 'POST' });
+    expect((await post('start')).status).toBe(202);
+    const recovered = await waitFor(async () => {
+      const r = await h.services.db.query<{ media_id: string }>('select media_id from recording_segments where session_id = $1 and run_id = $2', [id, runId]);
+      return r.length === 1 && r[0];
+    }, 30_000, 'left-over segment ingested');
+    await waitFor(async () => supervisor.recorders().some((r) => r.sessionId === id && r.stats.segments > 0), 20_000, 'recording beside it');
+    expect((await post('stop')).status).toBe(202);
+    const view = await stopped(id);
+    expect(view.segments.map((x: { mediaId: string }) => x.mediaId)).toContain(recovered.media_id);
+    expect((await readdir(path.join(h.services.config.paths.recordingSpool, id, camera.deviceId)).catch(() => [] as string[])).includes(runId)).toBe(false);
   }, 60_000);
 
   it('leaves no recorder process behind once recordings stop', async () => {
