@@ -132,6 +132,15 @@ describe('recording gaps', () => {
     expect(r.gaps[0]).toMatchObject({ cause: 'not-recording', durationSec: 13 });
   });
 
+  it('a gap mostly switched off is not-recording even when a camera event falls inside it; one mostly on keeps the event', () => {
+    const input = { activeIntervals: [{ start: s(0), end: s(20) }, { start: s(50), end: null }], toleranceSec: 2, windowEnd: s(60) };
+    const offline = { cameraId: 'A', at: s(19.5), cause: 'camera-offline' as const };
+    // 20 → 50: 30 s switched off, the camera dropping as it was switched off is not why nothing was recorded
+    expect(causeOfGap({ cameraId: 'A', start: s(19.5), end: s(50.5) }, { ...input, events: [offline] })).toBe('not-recording');
+    // 10 → 22: 2 s off, 10 s on: the camera going offline is the cause
+    expect(causeOfGap({ cameraId: 'A', start: s(10), end: s(22) }, { ...input, events: [{ ...offline, at: s(10) }] })).toBe('camera-offline');
+  });
+
   it('causeOfGap ignores events outside the gap (with a second of slack)', () => {
     const input = { events: [{ cameraId: 'A', at: s(5), cause: 'camera-offline' as const }], activeIntervals: [{ start: s(0), end: null }], toleranceSec: 2, windowEnd: s(60) };
     expect(causeOfGap({ cameraId: 'A', start: s(10), end: s(15) }, input)).toBe('unknown');

@@ -113,16 +113,21 @@ function uncovered(start: number, end: number, intervals: ReadonlyArray<{ start:
 
 /**
  * What started the gap: the first outage the recorder observed in it (a stall is often followed by reconnects
- * that fail, a restart by a camera that does not answer: the first event is the root cause). Without any, a gap
- * that lies (beyond the tolerance) outside the time recording was switched on is not-recording; else unknown.
+ * that fail, a restart by a camera that does not answer: the first event is the root cause). A gap mostly outside
+ * the time recording was switched on is not-recording whatever the events; without events, so is one with more than
+ * the tolerance outside it; else unknown.
  */
 export function causeOfGap(gap: { cameraId: string; start: number; end: number }, input: Pick<GapInput, 'events' | 'activeIntervals' | 'toleranceSec' | 'windowEnd'>): GapCause {
   const inGap = input.events
     .filter((e) => (e.cameraId === null || e.cameraId === gap.cameraId) && e.at >= gap.start - EVENT_SLACK_MS && e.at <= gap.end + EVENT_SLACK_MS)
     .sort((a, b) => a.at - b.at || CAUSE_PRIORITY.indexOf(a.cause) - CAUSE_PRIORITY.indexOf(b.cause));
-  if (inGap[0]) return inGap[0].cause;
   const active = mergeIntervals(input.activeIntervals.map((i) => ({ start: i.start, end: i.end ?? Math.max(input.windowEnd, gap.end) })));
-  if (uncovered(gap.start, gap.end, active) > input.toleranceSec * 1000) return 'not-recording';
+  const offMs = uncovered(gap.start, gap.end, active);
+  const off = offMs > input.toleranceSec * 1000;
+  // Mostly switched off: that is the cause, whatever a camera did around the moment it was switched off or on.
+  if (off && offMs * 2 > gap.end - gap.start) return 'not-recording';
+  if (inGap[0]) return inGap[0].cause;
+  if (off) return 'not-recording';
   return 'unknown';
 }
 
