@@ -177,6 +177,10 @@ describe('coverage, reports and supervision API', () => {
     // a city-wide sample is not a station head's to read
     expect((await api(tokens['head-station']!, `/api/v1/supervision/samples/${first.body.id}`)).status).toBe(403);
     expect((await api(h.adminToken, '/api/v1/supervision/samples', { body: { period: 'November' } })).status).toBe(400);
+
+    // The monthly report counts the newest city-wide draw once, not every redraw and unit draw added up.
+    const report = await fetch(`${h.baseUrl}/api/v1/reports/monthly?period=2026-11&format=html`, { headers: { Authorization: `Bearer ${h.adminToken}` } });
+    expect(await report.text()).toContain(`Supervisory samples: 1, 抽查案件 cases sampled ${lowered.body.caseCount} / 33`);
   });
 
   it('documents every route in the OpenAPI document', async () => {

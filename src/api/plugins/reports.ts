@@ -109,7 +109,12 @@ export async function reportsPlugin(app: FastifyInstance, opts: { services: Serv
 
 async function supervisionOf(sql: Sql, period: Period, unitCodes: string[] | null): Promise<ReportData['supervision']> {
   const list = await new SupervisionRepository(sql).list({ unitCodes, overlapping: period, limit: 500, offset: 0 });
-  const inPeriod = list.filter((s) => s.period === period.label);
+  // A redraw is a new row for the same scope: count the newest per scope, and a city-wide draw alone where one exists
+  // (it covers every unit), so no case is counted twice.
+  const newestPerScope = new Map<string | null, (typeof list)[number]>();
+  for (const s of list.filter((x) => x.period === period.label)) if (!newestPerScope.has(s.unitCode)) newestPerScope.set(s.unitCode, s);
+  const cityWide = newestPerScope.get(null);
+  const inPeriod = cityWide ? [cityWide] : [...newestPerScope.values()];
   return {
     samples: inPeriod.length,
     sampled: inPeriod.reduce((n, s) => n + s.caseCount, 0),
