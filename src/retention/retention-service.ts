@@ -56,12 +56,15 @@ export class RetentionService {
 
   async recompute(owed: ReadonlyArray<{ mediaId: string; since: Date | null }>): Promise<void> {
     const repo = new RetentionRepository(this.deps.db);
+    // The database's time before the facts are read: a mark set after it (a hold placed while this batch is decided
+    // and locked) is newer than the decision and must stay for the next sweep.
+    const [{ t: readAt }] = (await this.deps.db.query<{ t: Date }>('select clock_timestamp() as t')) as [{ t: Date }];
     const decided = await this.decide(owed.map((o) => o.mediaId));
     for (const o of owed) {
       const d = decided.get(o.mediaId);
       if (!d || d.input.state === 'disposed') continue;
       const before = await repo.find(o.mediaId);
-      await repo.saveDecision(o.mediaId, d.decision, o.since);
+      await repo.saveDecision(o.mediaId, d.decision, o.since ?? readAt);
       await applyObjectLock({ db: this.deps.db, store: this.deps.store, log: this.deps.log, mode: this.deps.config.OBJECT_LOCK }, d.input, d.decision, before);
     }
   }
