@@ -349,12 +349,19 @@ export class CameraRecorder {
     }
     while (watching) await new Promise((r) => setTimeout(r, 10));
     await saveAnchor().catch(() => undefined);
-    await readList().catch((err) => this.o.log.warn({ err, camera: this.o.label }, 'could not read the segment list'));
+    const listRead = await readList().then(
+      () => true,
+      (err) => {
+        this.o.log.warn({ err, camera: this.o.label }, 'could not read the segment list; the spool recovery reads it later');
+        return false;
+      },
+    );
     const endedAt = Date.now();
 
     // A segment file the list does not name was still open when ffmpeg died: it is not whole. Kept for
-    // inspection (renamed so nothing takes it for a segment), never ingested.
-    for (const f of await readdir(runDir).catch(() => [] as string[])) {
+    // inspection (renamed so nothing takes it for a segment), never ingested. Only judged against a list that was
+    // read: otherwise whole segments would be taken for open ones, and the spool recovery decides from the list.
+    for (const f of listRead ? await readdir(runDir).catch(() => [] as string[]) : []) {
       if (!f.endsWith('.mp4') || handed.has(f)) continue;
       await rename(path.join(runDir, f), path.join(runDir, `${f}.incomplete`)).catch(() => undefined);
       await this.event({ kind: 'segment-lost', at: endedAt, runId, details: { file: f } });
