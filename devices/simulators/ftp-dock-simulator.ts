@@ -94,6 +94,11 @@ export async function startFtpDockSimulator(o: FtpDockSimulatorOptions = {}): Pr
     }
   }
 
+  // ftp-srv's constructor installs SIGTERM/SIGINT/SIGQUIT handlers that close it and process.exit(0): inside the
+  // service (the demo dock) that would cut the service's own graceful shutdown short. The simulator is stopped by
+  // whoever started it, so those handlers are taken off again.
+  const signals = ['SIGTERM', 'SIGINT', 'SIGQUIT'] as const;
+  const before = new Map(signals.map((sig) => [sig, new Set(process.listeners(sig))]));
   const server = new FtpSrv({
     url: 'ftp://127.0.0.1:0',
     pasv_url: '127.0.0.1',
@@ -104,6 +109,7 @@ export async function startFtpDockSimulator(o: FtpDockSimulatorOptions = {}): Pr
     greeting: 'EVM simulated dock station',
     log: log.child({ component: 'ftp-dock-simulator' }) as never,
   });
+  for (const sig of signals) for (const l of process.listeners(sig)) if (!before.get(sig)!.has(l)) process.off(sig, l);
   server.on('login', ({ connection, username: u, password: p }: { connection: FtpConnection; username: string; password: string }, resolve, reject) => {
     if (u === username && p === password) resolve({ fs: new DockFileSystem(connection, { root, cwd: '/' }) });
     else reject(new Error('invalid username or password'));
