@@ -484,10 +484,6 @@ class SessionRun {
     }
   }
 
-  /**
-   * Segments closed but not ingested (a recorder that crashed, an ingest that failed): every run folder of this
-   * session is read again; what is recorded already is skipped, the rest is ingested like a fresh segment.
-   */
   /** The run folders in the spool now, as `deviceId/runId`. */
   async spooledRuns(): Promise<Set<string>> {
     const out = new Set<string>();
@@ -504,8 +500,9 @@ class SessionRun {
   }
 
   /**
-   * Ingests segments runs left in the spool (`only` those runs, or all); returns how many could not be ingested
-   * (they stay for the next try).
+   * Segments closed but not ingested (a recorder that crashed, an ingest that failed): the session's run folders
+   * (`only` those, or all) are read again; what is recorded already is skipped, the rest is ingested like a fresh
+   * segment. Returns how many could not be ingested (they stay in the spool for the next try).
    */
   async recoverLeftovers(only?: Set<string>): Promise<number> {
     let failed = 0;
