@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import type { Db } from '../src/db/db.js';
 import type { RoomCamera } from '../src/db/repositories/rooms-repository.js';
 import { openSecret } from '../src/db/secret-box.js';
+import { killOnExit } from '../src/media/ffmpeg-process.js';
 import { readOnvifCamera, redactUri, withCredentials } from './onvif-camera.js';
 
 const TS_PACKET = 188;
@@ -91,12 +92,6 @@ export class TsPacketizer {
   }
 }
 
-/** Live-view ffmpegs of this process: killed on exit (their stdout pipe alone ends them only once they write). */
-const running = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of running) child.kill('SIGKILL');
-});
-
 class CameraStream {
   readonly viewers = new Set<LiveViewer>();
   muxer: Mpeg1MuxerInstance | null = null;
@@ -123,7 +118,8 @@ class CameraStream {
     this.muxer = muxer;
     // Its own 'exit' listener only console.error()s past our structured log; the 'close' handler below logs instead.
     muxer.stream.removeAllListeners('exit');
-    running.add(muxer.stream);
+    // Killed on exit like every ffmpeg of ours (its stdout pipe alone ends it only once it writes).
+    killOnExit(muxer.stream);
     let stderr = '';
     this.lastDataAt = Date.now();
     muxer.on('mpeg1data', (data: Buffer) => {
@@ -149,7 +145,6 @@ class CameraStream {
     // A binary that cannot start would otherwise be an unhandled 'error' event.
     muxer.stream.on('error', (err) => this.log.error({ err, deviceId: this.deviceId }, 'live view ffmpeg did not start'));
     muxer.stream.on('close', (code, signal) => {
-      running.delete(muxer.stream);
       clearInterval(this.watchdog);
       if (this.stopped) return;
       this.stopped = true;

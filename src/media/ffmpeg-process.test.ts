@@ -149,6 +149,34 @@ describe('a dying worker leaves no ffmpeg behind', () => {
     await expectGroupGoneSoon(ffmpegPid);
   });
 
+  it('on process.exit(), for an ffmpeg another library spawned (killOnExit)', async () => {
+    const script = join(dir, `foreign-${Math.random().toString(36).slice(2)}.ts`);
+    const mod = fileURLToPath(new URL('./ffmpeg-process.ts', import.meta.url));
+    await writeFile(
+      script,
+      `import { spawn } from 'node:child_process';
+       import { killOnExit } from ${JSON.stringify(mod)};
+       const child = spawn('ffmpeg', ${JSON.stringify(['-nostdin', '-loglevel', 'error', ...endless])}, { stdio: 'ignore' });
+       killOnExit(child);
+       console.log(child.pid);
+       setTimeout(() => process.exit(3), 300);`,
+    );
+    const worker = spawn(process.execPath, ['--import', 'tsx', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const pid = await new Promise<number>((resolve) => worker.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
+    await new Promise((r) => worker.once('exit', r));
+    const alive = () => {
+      try {
+        return !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 100 && alive(); i++) await new Promise((r) => setTimeout(r, 20));
+    const left = alive();
+    if (left) process.kill(pid, 'SIGKILL');
+    expect(left).toBe(false);
+  });
+
   it('on SIGKILL of the worker (setpriv --pdeathsig)', async () => {
     const { worker, ffmpegPid } = await startWorker('');
     expect(groupMembers(ffmpegPid).length).toBeGreaterThan(0);

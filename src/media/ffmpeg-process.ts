@@ -27,11 +27,23 @@ const usePdeathsig = process.platform === 'linux' && existsSync(SETPRIV);
 /** Children still running, by pid (= their process group id). */
 const live = new Map<number, ChildProcess>();
 
+/** ffmpegs a library spawned itself (node-rtsp-stream's Mpeg1Muxer): not group leaders, so killed by pid. */
+const foreign = new Set<ChildProcess>();
+
 /** Kills every running ffmpeg's process group. Call it from a worker's shutdown path; also runs on 'exit'. */
 export function killAllChildren(signal: NodeJS.Signals = 'SIGKILL'): void {
   for (const pid of live.keys()) signalGroup(pid, signal);
 }
-process.on('exit', () => killAllChildren('SIGKILL'));
+process.on('exit', () => {
+  killAllChildren('SIGKILL');
+  for (const child of foreign) child.kill('SIGKILL');
+});
+
+/** Puts an ffmpeg another library started under the same exit-time kill as ours (not a worker's stop), until it closes. */
+export function killOnExit(child: ChildProcess): void {
+  foreign.add(child);
+  child.once('close', () => foreign.delete(child));
+}
 
 export interface RunFfmpegOptions {
   /** Arguments after the global flags this module adds (-hide_banner -nostdin -progress pipe:1 -nostats). */

@@ -209,12 +209,13 @@ export class DisposalService {
       const check = checkApproval({ status: batch.status, approvers: batch.approvals.map((a) => a.approver) }, approver);
       if (!check.ok && check.reason === 'not-pending') throw new Errors.DISPOSAL_NOT_PENDING(batchId, batch.status);
       if (!check.ok) throw new Errors.DISPOSAL_SAME_APPROVER(batchId, approver);
-      await this.assertInScope(tx, scope, (await disposals.items(batchId)).map((i) => i.mediaId));
+      const items = await disposals.items(batchId);
+      await this.assertInScope(tx, scope, items.map((i) => i.mediaId));
       await new RetentionRepository(tx).lock();
       await disposals.addApproval(batchId, approver, userId, note);
       const custody = new CustodyRepository(tx);
       const live: DisposalItem[] = [];
-      for (const item of (await disposals.items(batchId)).filter((i) => i.status === 'pending')) {
+      for (const item of items.filter((i) => i.status === 'pending')) {
         if (!(await this.recheck(tx, batchId, item, `approval ${check.approvalsAfter}`, approver))) continue;
         live.push(item);
         await custody.append({ mediaId: item.mediaId, uploadId: null, type: 'disposal.approved', actor: approver, details: { batchId, approval: check.approvalsAfter, note } });
@@ -264,7 +265,7 @@ export class DisposalService {
       await this.assertInScope(tx, scope, items.map((i) => i.mediaId));
       // An original already tombstoned is being deleted: the purge must finish it, so the batch cannot stop now.
       if (items.some((i) => i.status === 'purging')) throw new Errors.DISPOSAL_CLOSED(batchId, 'deleting originals (an item is purging)');
-      for (const item of await disposals.items(batchId)) {
+      for (const item of items) {
         if (item.status === 'pending' || item.status === 'recycled') await restoreItem(tx, batchId, item, actor, reason);
       }
       await disposals.cancelBatch(batchId, actor, reason);

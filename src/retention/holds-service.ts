@@ -32,14 +32,13 @@ export class HoldsService {
   async release(id: string, actor: string, reason: string, scope: DisposalScope = { kind: 'all' }): Promise<LegalHold> {
     // Refused before the transaction, so the refusal's custody event is not rolled back with it.
     const hold = await new HoldsRepository(this.db).find(id);
-    if (hold) await this.refuseOutOfScope(this.db, hold, actor, scope, true);
+    if (hold) await this.refuseOutOfScope(hold, actor, scope);
     return this.db.transaction(async (tx) => {
       const retention = new RetentionRepository(tx);
       await retention.lock();
       const holds = new HoldsRepository(tx);
       const existing = await holds.findForUpdate(id);
       if (!existing) throw new Errors.NOT_FOUND(`legal hold ${id}`);
-      await this.refuseOutOfScope(tx, existing, actor, scope, false);
       if (existing.releasedAt) throw new Errors.HOLD_RELEASED(id, existing.releasedAt, existing.releasedBy);
       const released = (await holds.release(id, actor, reason))!;
       await this.record(tx, released, 'hold.released', actor, { reason, placedBy: existing.placedBy, placedReason: existing.reason });
@@ -47,10 +46,10 @@ export class HoldsService {
     });
   }
 
-  private async refuseOutOfScope(sql: Sql, hold: LegalHold, actor: string, scope: DisposalScope, log: boolean): Promise<void> {
-    const units = await this.unitsOf(sql, hold);
+  private async refuseOutOfScope(hold: LegalHold, actor: string, scope: DisposalScope): Promise<void> {
+    const units = await this.unitsOf(this.db, hold);
     if (mayDispose(scope, units)) return;
-    if (log) await appendCustody(this.db, { mediaId: hold.mediaId, uploadId: null, type: 'access.refused', actor, details: { action: 'release-hold', holdId: hold.id, caseId: hold.caseId, units } });
+    await appendCustody(this.db, { mediaId: hold.mediaId, uploadId: null, type: 'access.refused', actor, details: { action: 'release-hold', holdId: hold.id, caseId: hold.caseId, units } });
     throw new Errors.FORBIDDEN(`the hold covers footage of ${units.length ? `unit ${units.join(', ')}` : 'no unit'}; a unit head releases only holds of their own unit`);
   }
 
