@@ -38,7 +38,7 @@ export function pipProxyHandler(deps: PipelineDeps) {
       if (pipParentsAre(existing.operation, om.id, fm.id)) return { existing: true };
       // Made from a joined recording since replaced (the session was resumed and stopped again): made anew, not kept stale.
       await deps.db.transaction(async (tx) => {
-        await tx.query(`delete from derivatives where media_id = $1 and kind = 'pip'`, [om.id]);
+        await new DerivativesRepository(tx).remove(om.id, 'pip');
         await new CustodyRepository(tx).append({
           mediaId: om.id,
           uploadId: null,

@@ -415,7 +415,7 @@ async function disposeDerivativeRows(tx: Sql, batchId: string, mediaId: string):
   for (const d of derivatives) {
     await custody.append({ mediaId, uploadId: null, type: 'derivative.disposed', actor: SYSTEM, details: { batchId, kind: d.kind, sha256: d.sha256, objectKey: d.objectKey, parentSha256: d.parentSha256, sizeBytes: d.sizeBytes } });
   }
-  if (derivatives.length) await tx.query('delete from derivatives where media_id = $1', [mediaId]);
+  if (derivatives.length) await new DerivativesRepository(tx).remove(mediaId);
   return derivatives.map((d) => d.objectKey);
 }
 

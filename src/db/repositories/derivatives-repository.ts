@@ -58,6 +58,12 @@ export class DerivativesRepository {
     return rows.length === 1;
   }
 
+  /** Removes a media's derivative rows (one kind, or all); the objects are the caller's to delete. */
+  async remove(mediaId: string, kind?: DerivativeKind): Promise<void> {
+    if (kind) await this.sql.query('delete from derivatives where media_id = $1 and kind = $2', [mediaId, kind]);
+    else await this.sql.query('delete from derivatives where media_id = $1', [mediaId]);
+  }
+
   async forMedia(mediaId: string): Promise<Derivative[]> {
     return (await this.sql.query<Row>('select * from derivatives where media_id = $1 order by created_at', [mediaId])).map(toDerivative);
   }
