@@ -14,7 +14,7 @@ import { startRtspCamera, type RtspCamera } from '../devices/simulators/rtsp-cam
 import { probeMedia } from '../src/media/probe.js';
 import { handlers } from '../workers/handlers.js';
 import { reconcile } from '../workers/reconciler.js';
-import { apiOf, createPeople } from './helpers/case-fixtures.js';
+import { apiOf, createPeople, reportWatchedWhole } from './helpers/case-fixtures.js';
 import { waitFor } from './helpers/docks.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
@@ -230,6 +230,7 @@ describe('joined recordings, picture-in-picture and case review of a platform re
     expect(blocked.body.code).toBe('EVM_REVIEW_INCOMPLETE');
     expect(blocked.body.pending).toHaveLength(2);
 
+    for (const id of joined) await reportWatchedWhole(h, tokens['j-reviewer']!, id!);
     const first = await api(tokens['j-reviewer']!, `/api/v1/interrogation-sessions/${sessionId}/recordings/${joined[0]}/review`, { body: { finding: '全程录像，画面与声音清晰' } });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const still = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '合规' } });
