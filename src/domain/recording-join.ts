@@ -113,6 +113,19 @@ export function joinFingerprint(sha256s: readonly string[]): string {
 /** Position ↔ wall-time rules live in recorded-time.ts (shared with the web player); kept importable from here. */
 export { wallClockAt, jumpsInJoin as gapsInJoin } from './recorded-time.js';
 
+/**
+ * The joined recording's file name, as people read it: its start in local time with the zone spelled out
+ * (20261206T001310+0800), never a bare UTC stamp that reads eight hours wrong in a Beijing case file.
+ */
+export function joinedFilename(serial: string, role: string, wallStartIso: string, utcOffsetMinutes: number): string {
+  const local = new Date(Date.parse(wallStartIso) + utcOffsetMinutes * 60_000).toISOString();
+  const stamp = local.slice(0, 19).replace(/[-:]/g, '');
+  const sign = utcOffsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(utcOffsetMinutes);
+  const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return `${serial}-${role}-${stamp}${zone}-joined.mp4`;
+}
+
 /** ffconcat list for the concat demuxer; paths quoted so no name can break out of its line. */
 export function concatList(paths: readonly string[]): string {
   const quote = (p: string) => `'${p.replace(/'/g, "'\\''")}'`;
