@@ -54,6 +54,20 @@ export function PlayerPage() {
   const joined = joinedAll.find((j) => j.mediaId === mediaId) ?? null;
   const offsets = joined?.offsets ?? null;
   const jumps = joined?.jumps ?? [];
+  // Opening at a recorded time needs both the video's metadata and the offsets table, in whichever order they come.
+  const openedAt = useRef<string | null>(null);
+  const applyOpenAt = () => {
+    const v = video.current;
+    // Right after a camera switch the element may still hold the previous recording: wait for this one's metadata.
+    if (openAtWall === null || !offsets || !v || v.readyState < 1 || !v.currentSrc.includes(`/media/${mediaId}/`) || openedAt.current === mediaId) return;
+    const at = positionAtWall(offsets, openAtWall);
+    openedAt.current = mediaId ?? null;
+    if (!at) return;
+    v.currentTime = at.position;
+    lastPos.current = at.position;
+    setCurrent(at.position);
+  };
+  useEffect(applyOpenAt, [offsets, openAtWall, mediaId]);
 
   if (media.loading && !media.data) return <Loading />;
   if (media.error)
@@ -125,16 +139,7 @@ export function PlayerPage() {
                   preload="metadata"
                   src={mediaUrl(m.id, 'proxy', purpose)}
                   poster={hasPoster ? mediaUrl(m.id, 'poster') : undefined}
-                  onLoadedMetadata={(e) => {
-                    if (openAtWall !== null && offsets) {
-                      const at = positionAtWall(offsets, openAtWall);
-                      if (at) {
-                        e.currentTarget.currentTime = at.position;
-                        lastPos.current = at.position;
-                        setCurrent(at.position);
-                      }
-                    }
-                  }}
+                  onLoadedMetadata={applyOpenAt}
                   onTimeUpdate={(e) => moved(e.currentTarget.currentTime)}
                   onSeeked={(e) => moved(e.currentTarget.currentTime)}
                   data-testid="player"
