@@ -235,7 +235,10 @@ describe('joined recordings, picture-in-picture and case review of a platform re
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const still = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '合规' } });
     expect(still.status).toBe(409);
-    expect(still.body.pending).toEqual([{ kind: 'recording-not-reviewed', sessionId, mediaId: joined[1] }]);
+    // The one left, by name and camera, with how much of it this reviewer has watched (all of it: not yet signed).
+    expect(still.body.pending).toEqual([
+      { kind: 'recording-not-reviewed', sessionId, mediaId: joined[1], filename: expect.stringMatching(/-joined\.mp4$/), cameraRole: expect.stringMatching(/^(overview|frontal)$/), watchedShare: 1 },
+    ]);
     const second = await api(tokens['j-reviewer']!, `/api/v1/interrogation-sessions/${sessionId}/recordings/${joined[1]}/review`, { body: { finding: '正面画面清晰' } });
     expect(second.status).toBe(201);
     const done = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '合规' } });

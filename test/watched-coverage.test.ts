@@ -82,6 +82,10 @@ describe('watched coverage of interrogation recordings', () => {
     expect(page.body.sessions[0].recordings[0].watched).toMatchObject({ share: 0.5, minShare: 1 });
     expect(page.body.pending).toEqual([expect.objectContaining({ kind: 'recording-not-reviewed', mediaId: rec, watchedShare: 0.5, filename: expect.any(String) })]);
 
+    const incomplete = await api(r, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '审核通过' } });
+    expect(incomplete.status).toBe(409);
+    expect(incomplete.body.pending).toEqual([expect.objectContaining({ kind: 'recording-not-reviewed', mediaId: rec, watchedShare: 0.5 })]);
+
     const refused = await review(r, { finding: '已审阅' });
     expect(refused.status).toBe(409);
     expect(refused.body.code).toBe('EVM_REVIEW_NOT_WATCHED');

@@ -223,7 +223,9 @@ describe.skipIf(!existsSync(CHROMIUM))("reviewer's player in chromium", () => {
     await page.getByTestId('review-finding').fill('前半段已观看');
     await page.getByTestId('review-confirm').check();
     await page.getByTestId('mark-reviewed').click();
-    await page.getByText('EVM_REVIEW_NOT_WATCHED').waitFor();
+    await page.getByTestId('review-refused').waitFor();
+    await expect(page.getByTestId('review-refused').textContent()).resolves.toContain('未确认：观看比例未达到要求');
+    await expect(page.getByTestId('review-refused').textContent()).resolves.toContain('EVM_REVIEW_NOT_WATCHED');
     const review = await api(tokens.reviewer7!, `/api/v1/cases/${caseId}/review`);
     const overview = review.body.sessions[0].recordings.find((r: { id: string }) => r.id === joined.overview.mediaId);
     expect(overview.review).toBeNull();

@@ -96,13 +96,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
               : [];
           }),
         })),
-        // Each unreviewed recording by name and camera, with how much of it the asking person has watched.
-        pending: state.blockers.map((b) => {
-          if (b.kind !== 'recording-not-reviewed') return b;
-          const m = byId.get(b.mediaId);
-          const cameraRole = state.cameraRole(b.sessionId, b.mediaId);
-          return { ...b, ...(m ? { filename: m.filename } : {}), ...(cameraRole ? { cameraRole } : {}), watchedShare: watchedOf(b.mediaId).share };
-        }),
+        pending: describeBlockers(state.blockers, state.cameraRole, (id) => byId.get(id)?.filename, (id) => watchedOf(id).share),
         canComplete: state.blockers.length === 0 && c.status !== 'review_completed' && c.status !== 'closed',
       };
     },
@@ -351,7 +345,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
         const current = (await repo.findCaseForUpdate(c.id))!;
         assertReviewOpen(current);
         const state = await reviewState(tx, c.id);
-        if (state.blockers.length) return { blocked: state.blockers };
+        if (state.blockers.length) return { blocked: state.blockers, cameraRole: state.cameraRole };
         await new ReviewRepository(tx).completeCase(c.id, actor, req.body.finding);
         await new CustodyRepository(tx).append({
           mediaId: null,
@@ -369,11 +363,35 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
       });
       if (outcome.blocked) {
         const err = new Errors.REVIEW_INCOMPLETE(summarizeBlockers(outcome.blocked));
-        return reply.code(err.statusCode).send({ code: err.code, message: err.message, pending: outcome.blocked });
+        const ids = [...new Set(outcome.blocked.flatMap((b) => (b.kind === 'recording-not-reviewed' ? [b.mediaId] : [])))];
+        const summaries = new Map((await new ReviewRepository(db).mediaSummaries(ids)).map((m) => [m.id, m]));
+        const ranges = await new WatchedRepository(db).rangesOf(actor, ids);
+        const pending = describeBlockers(
+          outcome.blocked,
+          outcome.cameraRole!,
+          (id) => summaries.get(id)?.filename,
+          (id) => summarizeWatched(ranges.get(id) ?? [], summaries.get(id)?.durationSec ?? null, minShare).share,
+        );
+        return reply.code(err.statusCode).send({ code: err.code, message: err.message, pending });
       }
       return outcome.completed!;
     },
   );
+}
+
+/** Each unreviewed recording by name and camera, with how much of it the asking person has watched. */
+function describeBlockers(
+  blockers: readonly ReviewBlocker[],
+  cameraRole: (sessionId: string, mediaId: string) => 'overview' | 'frontal' | null,
+  filenameOf: (mediaId: string) => string | undefined,
+  watchedShareOf: (mediaId: string) => number,
+) {
+  return blockers.map((b) => {
+    if (b.kind !== 'recording-not-reviewed') return b;
+    const filename = filenameOf(b.mediaId);
+    const role = cameraRole(b.sessionId, b.mediaId);
+    return { ...b, ...(filename ? { filename } : {}), ...(role ? { cameraRole: role } : {}), watchedShare: watchedShareOf(b.mediaId) };
+  });
 }
 
 function summarizeWatched(ranges: readonly PlayedRange[], durationSec: number | null, minShare: number) {

@@ -143,5 +143,6 @@ export const en: Dict<typeof zhCN> = {
     fullMeans: '"Confirm full recording" asserts that no camera has an interruption longer than {{tolerance}} s within the declared interrogation time (tolerance from configuration).',
     amberMeans: 'An amber coverage rate means the recording does not cover the whole declared time (no picture before the start, after the end or during interruptions); "full recording" only asks whether any interruption exceeds the tolerance, so both can show at once.',
     none: 'Not watched yet',
+    refused: 'Not confirmed: not enough was watched and no reason was given. Keep watching, or give a reason for confirming without watching it all.', confirmBelow: 'I reviewed this recording; the reason for what I did not watch is given above',
   },
 };

@@ -461,12 +461,22 @@ function ReviewedStep({
           </>
         )}
         <label className="check">
-          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="review-confirm" /> {t('review.confirm')}
+          <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} data-testid="review-confirm" /> {t(below ? 'watched.confirmBelow' : 'review.confirm')}
         </label>
         <button className="btn btn-primary btn-big" type="submit" disabled={!confirmed} data-testid="mark-reviewed">
           {done ? t('review.again') : t('review.mark')}
         </button>
-        <ErrorBox error={error} />
+        {error instanceof ApiError && error.code === 'EVM_REVIEW_NOT_WATCHED' ? (
+          <p className="alert alert-bad small" role="alert" data-testid="review-refused">
+            ⛔ {t('watched.refused')}
+            <br />
+            <span className="muted">
+              {error.code}: {error.message}
+            </span>
+          </p>
+        ) : (
+          <ErrorBox error={error} />
+        )}
       </form>
       {!done && <Badge tone="warn">{t('review.pending')}</Badge>}
     </Card>
