@@ -157,6 +157,8 @@ const schema = z.object({
   RECORDING_RETRY_MAX_MS: z.coerce.number().int().min(50).max(600_000).default(2000),
   /** A gap longer than this breaks "full recording" and needs a person's reason. */
   RECORDING_GAP_TOLERANCE_SEC: z.coerce.number().min(0).max(3600).default(2),
+  /** Share of a recording a reviewer must have played at ≤ 1× before marking it reviewed without a written reason. */
+  REVIEW_MIN_WATCHED_SHARE: z.coerce.number().min(0).max(1).default(1),
   /** A recorder that stops renewing its lease on a session (crashed) loses it after this long; another takes over. */
   RECORDING_LEASE_SEC: z.coerce.number().int().min(3).max(3600).default(20),
   /** A live view whose camera sends nothing this long is ended, and the viewer's player reconnects. */

@@ -106,6 +106,8 @@ export const Errors = {
   DISPOSAL_SAME_APPROVER: createError('EVM_DISPOSAL_SAME_APPROVER', 'Disposal batch %s was already approved by %s: a second, different person must approve it', 409),
   DISPOSAL_NOT_RESTORABLE: createError('EVM_DISPOSAL_NOT_RESTORABLE', 'Media %s in disposal batch %s is %s: only items still pending or in the recycle bin can be restored', 409),
   DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
+  // player: watched coverage
+  REVIEW_NOT_WATCHED: createError('EVM_REVIEW_NOT_WATCHED', 'Recording %s was watched %s at normal speed or slower; the "recording reviewed" step needs %s (REVIEW_MIN_WATCHED_SHARE) or a written reason for reviewing less (belowShareReason)', 409),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

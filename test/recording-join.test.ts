@@ -14,7 +14,7 @@ import { startRtspCamera, type RtspCamera } from '../devices/simulators/rtsp-cam
 import { probeMedia } from '../src/media/probe.js';
 import { handlers } from '../workers/handlers.js';
 import { reconcile } from '../workers/reconciler.js';
-import { apiOf, createPeople } from './helpers/case-fixtures.js';
+import { apiOf, createPeople, reportWatchedWhole } from './helpers/case-fixtures.js';
 import { waitFor } from './helpers/docks.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
@@ -230,11 +230,15 @@ describe('joined recordings, picture-in-picture and case review of a platform re
     expect(blocked.body.code).toBe('EVM_REVIEW_INCOMPLETE');
     expect(blocked.body.pending).toHaveLength(2);
 
+    for (const id of joined) await reportWatchedWhole(h, tokens['j-reviewer']!, id!);
     const first = await api(tokens['j-reviewer']!, `/api/v1/interrogation-sessions/${sessionId}/recordings/${joined[0]}/review`, { body: { finding: '全程录像，画面与声音清晰' } });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const still = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '合规' } });
     expect(still.status).toBe(409);
-    expect(still.body.pending).toEqual([{ kind: 'recording-not-reviewed', sessionId, mediaId: joined[1] }]);
+    // The one left, by name and camera, with how much of it this reviewer has watched (all of it: not yet signed).
+    expect(still.body.pending).toEqual([
+      { kind: 'recording-not-reviewed', sessionId, mediaId: joined[1], filename: expect.stringMatching(/-joined\.mp4$/), cameraRole: expect.stringMatching(/^(overview|frontal)$/), watchedShare: 1 },
+    ]);
     const second = await api(tokens['j-reviewer']!, `/api/v1/interrogation-sessions/${sessionId}/recordings/${joined[1]}/review`, { body: { finding: '正面画面清晰' } });
     expect(second.status).toBe(201);
     const done = await api(tokens['j-reviewer']!, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '合规' } });

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../devices/simulators/clips.js';
 import { uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
-import { apiOf, createPeople, eventually, insertVerifiedMedia } from './helpers/case-fixtures.js';
+import { apiOf, createPeople, eventually, insertVerifiedMedia, reportWatchedWhole } from './helpers/case-fixtures.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 
 const UNIT_A = '330100000001';
@@ -26,8 +26,13 @@ describe('case review of interrogation recordings', () => {
     const res = await api(h.adminToken, `/api/v1/media/${mediaId}/links`, { body: { ...target, reason: 'case file' } });
     expect(res.status, JSON.stringify(res.body)).toBe(201);
   };
-  const reviewRecording = (token: string, sessionId: string, mediaId: string, finding = '全程录制，无中断') =>
-    api(token, `/api/v1/interrogation-sessions/${sessionId}/recordings/${mediaId}/review`, { body: { finding } });
+  // The reviewer watched it all first (watched coverage): these tests are about the review rules, not that one.
+  const reviewRecording = async (token: string, sessionId: string, mediaId: string, finding = '全程录制，无中断') => {
+    const watched = await api(token, `/api/v1/media/${mediaId}/watched`, { body: { ranges: [{ startSec: 0, endSec: await durationOf(mediaId), rate: 1 }] } });
+    if (watched.status !== 201) return watched;
+    return api(token, `/api/v1/interrogation-sessions/${sessionId}/recordings/${mediaId}/review`, { body: { finding } });
+  };
+  const durationOf = async (mediaId: string) => (await h.services.db.query<{ duration_sec: number | null }>('select duration_sec from media where id = $1', [mediaId]))[0]?.duration_sec ?? 1;
   const complete = (token: string) => api(token, `/api/v1/cases/${caseId}/review/complete`, { body: { finding: '审核通过' } });
 
   beforeAll(async () => {
@@ -91,8 +96,9 @@ describe('case review of interrogation recordings', () => {
     expect(r.canComplete).toBe(false);
     expect(r.pending).toEqual(
       expect.arrayContaining([
-        { kind: 'recording-not-reviewed', sessionId: sessions['S-1'], mediaId: roomMedia },
-        { kind: 'recording-not-reviewed', sessionId: sessions['S-1'], mediaId: frontal },
+        // Each unreviewed recording by name, with how much of it the asking reviewer has watched (nothing yet).
+        { kind: 'recording-not-reviewed', sessionId: sessions['S-1'], mediaId: roomMedia, filename: 'room1-overview.mp4', watchedShare: 0 },
+        { kind: 'recording-not-reviewed', sessionId: sessions['S-1'], mediaId: frontal, filename: expect.stringMatching(/\.mp4$/), watchedShare: 0 },
         { kind: 'session-unrecorded', sessionId: sessions['S-2'] },
       ]),
     );

@@ -19,7 +19,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import { LocalDiskStore } from '../storage/local-disk-store.js';
 import { timeoutFor } from '../src/domain/ffmpeg-timeout.js';
 import type { MediaState } from '../src/domain/media-state.js';
-import { concatList, joinArgs, planJoin } from '../src/domain/recording-join.js';
+import { concatList, joinArgs, joinedFilename, planJoin } from '../src/domain/recording-join.js';
 import type { DeclaredMedia } from '../src/domain/upload-metadata.js';
 import { CustodyRepository } from '../src/db/repositories/custody-repository.js';
 import { DevicesRepository } from '../src/db/repositories/devices-repository.js';
@@ -112,11 +112,10 @@ export function joinRecordingHandler(deps: JoinDeps) {
       });
       const tools = await toolVersions();
       const digests = (await ContentHasher.ofFile(output, deps.sm3)).digest();
-      const stamp = plan.wallStart.replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
       const declared: DeclaredMedia = {
         sha256: digests.sha256,
         sm3: digests.sm3,
-        filename: `${serial}-${role}-${stamp}-joined.mp4`,
+        filename: joinedFilename(serial, role, plan.wallStart, deps.config.CLOCK_UTC_OFFSET_MINUTES),
         originalFilename: null,
         deviceSerial: serial,
         officerId: null,

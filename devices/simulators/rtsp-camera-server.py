@@ -2,7 +2,8 @@
 """Interrogation-room camera simulator: a real RTSP server (GStreamer's gst-rtsp-server, RTP over TCP only).
 
 Serves a generated H.264 stream with the wall-clock date and 24-hour time burned into the picture (as the 2014
-interrogation rules require of room cameras), a running-time counter, and optionally an AAC audio tone.
+interrogation rules require of room cameras), a running-time counter, and optionally an AAC audio tone. The clock is
+the process's local time: the caller sets TZ (rtsp-camera.ts: Beijing time by default, optionally drifting).
 
 Run with Debian's /usr/bin/python3 (the `gi` bindings come from python3-gi; a pyenv python has none):
     /usr/bin/python3 rtsp-camera-server.py --port 0 --path /stream

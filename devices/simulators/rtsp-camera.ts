@@ -13,6 +13,7 @@ import { existsSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cameraTz } from './camera-clock.js';
 
 const SYSTEM_PYTHON = '/usr/bin/python3';
 const SETPRIV = '/usr/bin/setpriv';
@@ -30,6 +31,10 @@ export interface RtspCameraOptions {
   bitrateKbps?: number;
   label?: string;
   audio?: boolean;
+  /** The zone of the clock burned into the picture, minutes east of UTC (default 480: Beijing time, as room cameras show). */
+  utcOffsetMinutes?: number;
+  /** The burned-in clock runs this far ahead of real time (negative: behind), whole seconds: a drifting camera clock. */
+  clockSkewMs?: number;
   /** Python with GStreamer's introspection bindings (default Debian's /usr/bin/python3). */
   python?: string;
   startTimeoutMs?: number;
@@ -98,7 +103,9 @@ export async function startRtspCamera(o: RtspCameraOptions = {}): Promise<RtspCa
   const launch = async () => {
     const argv = args();
     const [cmd, full] = existsSync(SETPRIV) ? [SETPRIV, ['--pdeathsig', 'KILL', '--', python, ...argv]] : [python, argv];
-    const proc = spawn(cmd, full, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    // clockoverlay draws local time: the camera's zone and drift go in through TZ (camera-clock.ts).
+    const env = { ...process.env, TZ: cameraTz(o.utcOffsetMinutes, o.clockSkewMs) };
+    const proc = spawn(cmd, full, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     child = proc;
     pictureOn = true;
     exited = new Promise((resolve) => proc.once('close', () => resolve()));

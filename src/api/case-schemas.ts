@@ -246,7 +246,17 @@ export const reviewMarkSchema = {
 
 export const recordingReviewSchema = {
   type: 'object',
-  properties: { id: uuid, sessionId: uuid, mediaId: uuid, reviewer: str, userId: { type: ['string', 'null'] }, finding: str, reviewedAt: dateTime },
+  properties: {
+    id: uuid,
+    sessionId: uuid,
+    mediaId: uuid,
+    reviewer: str,
+    userId: { type: ['string', 'null'] },
+    finding: str,
+    reviewedAt: dateTime,
+    watchedShare: { type: ['number', 'null'], description: 'share of the recording the reviewer had played at ≤ 1× when marking it (null: before watched coverage was recorded)' },
+    belowShareReason: { type: ['string', 'null'], description: 'the written reason for marking it reviewed with less than REVIEW_MIN_WATCHED_SHARE watched' },
+  },
   required: ['id', 'sessionId', 'mediaId', 'reviewer', 'finding', 'reviewedAt'],
 } as const;
 
@@ -257,6 +267,19 @@ const derivativesPresenceSchema = {
   required: ['proxy', 'poster', 'sprite'],
 } as const;
 
+/** How much of a recording the asking person has played (watched coverage). */
+export const watchedSummarySchema = {
+  type: 'object',
+  properties: {
+    share: { type: 'number', description: 'seconds played at ≤ 1× / duration (0..1): what the "recording reviewed" step counts' },
+    countedSec: { type: 'number' },
+    playedSec: { type: 'number', description: 'every second played, at any speed' },
+    durationSec: { type: 'number' },
+    minShare: { type: 'number', description: 'REVIEW_MIN_WATCHED_SHARE' },
+  },
+  required: ['share', 'countedSec', 'playedSec', 'durationSec', 'minShare'],
+} as const;
+
 export const reviewBlockerSchema = {
   type: 'object',
   properties: {
@@ -264,6 +287,9 @@ export const reviewBlockerSchema = {
     sessionId: uuid,
     mediaId: uuid,
     deviceId: { ...uuid, description: 'recording-not-joined: the camera whose segments are still being joined into one recording' },
+    filename: { type: 'string', description: 'recording-not-reviewed: the recording by name' },
+    cameraRole: { type: 'string', enum: ['overview', 'frontal'], description: 'recording-not-reviewed: the camera of a joined recording' },
+    watchedShare: { type: 'number', description: "recording-not-reviewed: share the asking person has played at ≤ 1× (0..1)" },
   },
   required: ['kind', 'sessionId'],
 } as const;
@@ -313,6 +339,8 @@ export const caseReviewSchema = {
                 },
                 deviceId: { type: ['string', 'null'], description: 'the camera of a joined recording' },
                 required: { type: 'boolean', description: 'whether the case review needs this recording reviewed' },
+                cameraRole: { type: ['string', 'null'], enum: ['overview', 'frontal', null], description: 'the camera of a joined recording' },
+                watched: watchedSummarySchema,
               },
               required: [...mediaBriefSchema.required, 'derivatives', 'review'],
             },

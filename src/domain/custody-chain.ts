@@ -62,6 +62,8 @@ export const CUSTODY_EVENT_TYPES = [
   // A composite derivative (the PiP proxy) replaced because one of its parents changed (a camera's join superseded).
   'derivative.superseded',
   'media.disposed',
+  // the stretches of a recording a person played (watched coverage)
+  'media.watched',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { concatList, gapsInJoin, joinArgs, joinFingerprint, planJoin, wallClockAt, type JoinSegmentInput } from './recording-join.js';
+import { concatList, gapsInJoin, joinArgs, joinedFilename, joinFingerprint, planJoin, wallClockAt, type JoinSegmentInput } from './recording-join.js';
 
 const t0 = Date.parse('2026-03-01T02:00:00.000Z');
 const at = (sec: number) => new Date(t0 + sec * 1000).toISOString();
@@ -75,5 +75,12 @@ describe('ffmpeg concat', () => {
     const args = joinArgs('/s/list', '/s/out.mp4');
     expect(args[0]).toBe('-n');
     expect(args.join(' ')).toContain('-f concat -safe 0 -i file:/s/list -map 0 -c copy -fflags +bitexact -movflags +faststart -f mp4 file:/s/out.mp4');
+  });
+});
+
+describe('joinedFilename', () => {
+  it('stamps the start in Beijing time with the zone, not UTC', () => {
+    expect(joinedFilename('IRC-1', 'overview', '2026-12-05T16:13:10.250Z', 480)).toBe('IRC-1-overview-20261206T001310+0800-joined.mp4');
+    expect(joinedFilename('IRC-1', 'frontal', '2026-12-05T16:13:10Z', -90)).toBe('IRC-1-frontal-20261205T144310-0130-joined.mp4');
   });
 });

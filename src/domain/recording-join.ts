@@ -11,6 +11,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { MediaState } from './media-state.js';
+import type { OffsetEntry } from './recorded-time.js';
+export type { OffsetEntry } from './recorded-time.js';
 
 export interface JoinSegmentInput {
   mediaId: string;
@@ -32,14 +34,6 @@ export interface JoinedSegment {
   mediaDurationSec: number;
 }
 
-export interface OffsetEntry {
-  /** Seconds from the start of the joined file where this segment begins. */
-  mediaOffsetSec: number;
-  /** Wall-clock time (ISO, server clock) of that instant, and of the end of the segment. */
-  wallStart: string;
-  wallEnd: string;
-  durationSec: number;
-}
 
 export interface ExcludedSegment {
   mediaId: string;
@@ -116,30 +110,20 @@ export function joinFingerprint(sha256s: readonly string[]): string {
   return createHash('sha256').update(sha256s.join('\n')).digest('hex');
 }
 
-/** Wall-clock time (ms since the epoch) shown at player time `t` seconds of a joined recording. */
-export function wallClockAt(offsets: readonly OffsetEntry[], t: number): number | null {
-  if (!offsets.length || t < 0) return null;
-  let entry = offsets[0]!;
-  for (const o of offsets) {
-    if (o.mediaOffsetSec <= t) entry = o;
-    else break;
-  }
-  return Date.parse(entry.wallStart) + (t - entry.mediaOffsetSec) * 1000;
-}
+/** Position ↔ wall-time rules live in recorded-time.ts (shared with the web player); kept importable from here. */
+export { wallClockAt, jumpsInJoin as gapsInJoin } from './recorded-time.js';
 
 /**
- * Where the joined file jumps over time that was not recorded: between consecutive segments whose wall-clock
- * times do not touch (more than `minSec` apart). Player time of the jump, and the wall-clock stretch skipped.
+ * The joined recording's file name, as people read it: its start in local time with the zone spelled out
+ * (20261206T001310+0800), never a bare UTC stamp that reads eight hours wrong in a Beijing case file.
  */
-export function gapsInJoin(offsets: readonly OffsetEntry[], minSec = 0.5): Array<{ mediaOffsetSec: number; wallStart: string; wallEnd: string; durationSec: number }> {
-  const out = [];
-  for (let i = 1; i < offsets.length; i++) {
-    const prev = offsets[i - 1]!;
-    const cur = offsets[i]!;
-    const skipped = (Date.parse(cur.wallStart) - Date.parse(prev.wallEnd)) / 1000;
-    if (skipped > minSec) out.push({ mediaOffsetSec: cur.mediaOffsetSec, wallStart: prev.wallEnd, wallEnd: cur.wallStart, durationSec: round3(skipped) });
-  }
-  return out;
+export function joinedFilename(serial: string, role: string, wallStartIso: string, utcOffsetMinutes: number): string {
+  const local = new Date(Date.parse(wallStartIso) + utcOffsetMinutes * 60_000).toISOString();
+  const stamp = local.slice(0, 19).replace(/[-:]/g, '');
+  const sign = utcOffsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(utcOffsetMinutes);
+  const zone = `${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}${String(abs % 60).padStart(2, '0')}`;
+  return `${serial}-${role}-${stamp}${zone}-joined.mp4`;
 }
 
 /** ffconcat list for the concat demuxer; paths quoted so no name can break out of its line. */

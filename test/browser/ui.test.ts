@@ -203,13 +203,17 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     expect(marks.body).toEqual([expect.objectContaining({ kind: 'bookmark', text: '嫌疑人情绪激动', offsetSec: 6, author: 'user:reviewer1', caseId })]);
 
     await page.getByTestId('review-finding').fill('全程录制，中断原因已说明');
+    // Only a few seconds were played here: the step asks for a written reason for confirming the rest unwatched
+    // (watched coverage; test/browser/review-player.test.ts plays half and is refused without one).
+    await page.getByTestId('below-share').waitFor();
+    await page.getByTestId('below-share-reason').fill('抽查关键时段，其余与笔录核对一致');
     await page.getByTestId('review-confirm').check();
     await page.getByTestId('mark-reviewed').click();
     await page.getByTestId('reviewed-done').waitFor();
     await shot(page, '03-reviewer-player');
 
     const review = await api(tokens.reviewer1!, `/api/v1/cases/${caseId}/review`);
-    expect(review.body.sessions[0].recordings[0].review).toMatchObject({ reviewer: 'user:reviewer1', finding: '全程录制，中断原因已说明' });
+    expect(review.body.sessions[0].recordings[0].review).toMatchObject({ reviewer: 'user:reviewer1', finding: '全程录制，中断原因已说明', belowShareReason: '抽查关键时段，其余与笔录核对一致' });
     // Every view of the proxy stays a custody event, by the person (the cookie authenticated the <video>).
     const viewed = await api(h.adminToken, `/api/v1/custody/events?mediaId=${reviewed}&type=media.viewed`);
     expect(viewed.body.items.some((e: { actor: string }) => e.actor === 'user:reviewer1')).toBe(true);

@@ -99,3 +99,13 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/**
+ * The reviewer's player reporting that `token` played the whole recording at normal speed (watched coverage), as
+ * the "recording reviewed" step needs before it accepts a finding without a written reason.
+ */
+export async function reportWatchedWhole(h: Harness, token: string, mediaId: string): Promise<void> {
+  const [m] = await h.services.db.query<{ duration_sec: number | null }>('select duration_sec from media where id = $1', [mediaId]);
+  const res = await apiOf(h)(token, `/api/v1/media/${mediaId}/watched`, { body: { ranges: [{ startSec: 0, endSec: m?.duration_sec ?? 0, rate: 1 }] } });
+  expect(res.status, JSON.stringify(res.body)).toBe(201);
+}

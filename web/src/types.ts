@@ -35,6 +35,19 @@ export interface RecordingReview {
   reviewer: string;
   finding: string;
   reviewedAt: string;
+  watchedShare?: number | null;
+  belowShareReason?: string | null;
+}
+
+/** The asking person's watched coverage of a recording (GET /api/v1/media/{id}/watched). */
+export interface WatchedSummary {
+  share: number;
+  countedSec: number;
+  playedSec: number;
+  durationSec: number;
+  minShare: number;
+  played?: Array<[number, number]>;
+  counted?: Array<[number, number]>;
 }
 
 export interface Session {
@@ -47,14 +60,14 @@ export interface Session {
   kind: 'interrogation' | 'questioning';
   declaredStart: string;
   declaredEnd: string | null;
-  recordings: Array<MediaSummary & { review: RecordingReview | null }>;
+  recordings: Array<MediaSummary & { review: RecordingReview | null; role?: string; deviceId?: string | null; cameraRole?: 'overview' | 'frontal' | null; watched?: WatchedSummary }>;
 }
 
 export interface CaseReview {
   case: Case;
   media: Array<MediaSummary & { marks: number; links: Array<{ linkId: string; via: 'case' | 'incident' | 'session'; targetId: string; source: string; linkedAt: string }> }>;
   sessions: Session[];
-  pending: Array<{ kind: string; sessionId: string; mediaId?: string }>;
+  pending: Array<{ kind: string; sessionId: string; mediaId?: string; filename?: string; cameraRole?: 'overview' | 'frontal'; watchedShare?: number }>;
   canComplete: boolean;
 }
 
@@ -87,7 +100,22 @@ export interface SessionRecording {
   canMarkFull: boolean;
   markedFullAt: string | null;
   markedFullBy: string | null;
-  segments: Array<{ mediaId: string; deviceId: string; startedAt: string; endedAt: string; durationSec: number; holes: Array<{ start: string; end: string }>; state: string }>;
+  segments: Array<{ mediaId: string; deviceId: string; startedAt: string; endedAt: string; deviceStartedAt?: string | null; durationSec: number; holes: Array<{ start: string; end: string }>; state: string }>;
+  joined?: JoinedRecording[];
+}
+
+/** One camera's recording joined into one file; offsets map file position to recorded wall time. */
+export interface JoinedRecording {
+  joinId: string;
+  deviceId: string;
+  role: 'overview' | 'frontal' | string;
+  mediaId: string;
+  state: string;
+  wallStart: string;
+  wallEnd: string;
+  durationSec: number;
+  offsets: Array<{ mediaOffsetSec: number; wallStart: string; wallEnd: string; durationSec: number }>;
+  jumps: Array<{ mediaOffsetSec: number; wallStart: string; wallEnd: string; durationSec: number }>;
 }
 
 export interface MediaDetail {

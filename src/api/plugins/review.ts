@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { recordingsToReview, reviewBlockers, summarizeBlockers, type RecordingRole, type ReviewBlocker, type SessionForReview } from '../../domain/case-review.js';
 import { ROLES } from '../../domain/roles.js';
+import { invalidRanges, watchedCoverage, watchedEnough, type PlayedRange } from '../../domain/watched.js';
 import type { Sql } from '../../db/db.js';
 import { AccessRepository } from '../../db/repositories/access-repository.js';
 import { CasesRepository, type Case, type InterrogationSession } from '../../db/repositories/cases-repository.js';
@@ -9,12 +10,13 @@ import { CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository, type Media } from '../../db/repositories/media-repository.js';
 import { RecordingJoinsRepository } from '../../db/repositories/recording-joins-repository.js';
 import { ReviewRepository, type CaseMediaLink, type RecordingReview, type ReviewMarkKind } from '../../db/repositories/review-repository.js';
+import { WatchedRepository } from '../../db/repositories/watched-repository.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { authorizeMedia } from '../auth/media-guard.js';
 import { actorOf } from '../auth/principal.js';
 import { authorizeCase, userIdOf } from '../case-guard.js';
-import { caseReviewSchema, caseSchema, recordingReviewSchema, reviewIncompleteSchema, reviewMarkSchema, uuidParams } from '../case-schemas.js';
+import { caseReviewSchema, caseSchema, recordingReviewSchema, reviewIncompleteSchema, reviewMarkSchema, uuidParams, watchedSummarySchema } from '../case-schemas.js';
 import { errorSchema } from '../schemas.js';
 
 const TAGS = ['review'];
@@ -29,7 +31,8 @@ const OFFSET_TOLERANCE_SEC = 1;
  * Viewing itself stays on the media routes (authorizeMedia, media.viewed).
  */
 export async function reviewPlugin(app: FastifyInstance, opts: { services: Services }) {
-  const { db } = opts.services;
+  const { db, config } = opts.services;
+  const minShare = config.REVIEW_MIN_WATCHED_SHARE;
   const cases = new CasesRepository(db);
   const media = new MediaRepository(db);
   const people = app.requireRole(...ROLES);
@@ -64,8 +67,14 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
       const review = new ReviewRepository(db);
       const state = await reviewState(db, c.id);
       const mediaIds = [...new Set(state.links.map((l) => l.mediaId))];
-      const [summaries, derivatives, marks] = await Promise.all([review.mediaSummaries(mediaIds), review.derivativeKinds(mediaIds), review.markCounts(mediaIds)]);
+      const [summaries, derivatives, marks, ranges] = await Promise.all([
+        review.mediaSummaries(mediaIds),
+        review.derivativeKinds(mediaIds),
+        review.markCounts(mediaIds),
+        new WatchedRepository(db).rangesOf(actorOf(req.principal!), state.sessions.flatMap((s) => state.recordings(s.id))),
+      ]);
       const byId = new Map(summaries.map((m) => [m.id, m]));
+      const watchedOf = (id: string) => summarizeWatched(ranges.get(id) ?? [], byId.get(id)?.durationSec ?? null, minShare);
       const presence = (id: string) => {
         const kinds = derivatives.get(id) ?? new Set();
         return { proxy: kinds.has('proxy'), poster: kinds.has('poster'), sprite: kinds.has('sprite') };
@@ -82,10 +91,12 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
           ...s,
           recordings: state.recordings(s.id).flatMap((mediaId) => {
             const m = byId.get(mediaId);
-            return m ? [{ ...m, derivatives: presence(mediaId), review: state.review(s.id, mediaId), ...state.roleOf(s.id, mediaId), required: state.required(s.id, mediaId) }] : [];
+            return m
+              ? [{ ...m, derivatives: presence(mediaId), review: state.review(s.id, mediaId), ...state.roleOf(s.id, mediaId), cameraRole: state.cameraRole(s.id, mediaId), required: state.required(s.id, mediaId), watched: watchedOf(mediaId) }]
+              : [];
           }),
         })),
-        pending: state.blockers,
+        pending: describeBlockers(state.blockers, state.cameraRole, (id) => byId.get(id)?.filename, (id) => watchedOf(id).share),
         canComplete: state.blockers.length === 0 && c.status !== 'review_completed' && c.status !== 'closed',
       };
     },
@@ -155,17 +166,107 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
     },
   );
 
-  app.post<{ Params: { id: string; mediaId: string }; Body: { finding: string } }>(
+  app.post<{ Params: { id: string }; Body: { ranges: PlayedRange[]; caseId?: string } }>(
+    '/api/v1/media/:id/watched',
+    {
+      onRequest: people,
+      schema: {
+        summary: 'Report stretches of a recording the caller played, with the playback rate (watched coverage; a custody event media.watched per report)',
+        description: `The player reports what it played as it plays (every few seconds, on pause and on leaving). Each range lies within the recording (container rounding of 1 s allowed), finite, start < end, rate 0.0625–16, at most 200 per report; otherwise 400 EVM_VALIDATION and nothing is stored. Answers the caller's watched coverage of the recording so far.`,
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            ranges: {
+              type: 'array',
+              minItems: 1,
+              maxItems: 200,
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                properties: { startSec: { type: 'number', minimum: 0 }, endSec: { type: 'number', minimum: 0 }, rate: { type: 'number', exclusiveMinimum: 0 } },
+                required: ['startSec', 'endSec', 'rate'],
+              },
+            },
+            caseId: { type: 'string', format: 'uuid' },
+          },
+          required: ['ranges'],
+        },
+        response: { 201: watchedSummarySchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+      },
+    },
+    async (req, reply) => {
+      const m = await loadMedia(req.params.id);
+      await authorizeMedia(db, req.principal!, m, 'read-record');
+      // Ajv may have coerced strings such as "Infinity" into numbers: the domain check sees the real values.
+      const invalid = invalidRanges(req.body.ranges, m.durationSec);
+      if (invalid) throw new Errors.VALIDATION(`watched ranges: ${invalid}`);
+      const ranges = req.body.ranges.map(({ startSec, endSec, rate }) => ({ startSec, endSec, rate }));
+      const caseId = req.body.caseId ?? null;
+      const actor = actorOf(req.principal!);
+      await db.transaction(async (tx) => {
+        await new WatchedRepository(tx).insert({ mediaId: m.id, actor, userId: userIdOf(req.principal!), caseId, ranges });
+        await new CustodyRepository(tx).append({ mediaId: m.id, uploadId: null, type: 'media.watched', actor, details: { ranges, caseId, sha256: m.sha256 } });
+      });
+      const all = (await new WatchedRepository(db).rangesOf(actor, [m.id])).get(m.id) ?? [];
+      return reply.code(201).send(summarizeWatched(all, m.durationSec, minShare));
+    },
+  );
+
+  app.get<{ Params: { id: string } }>(
+    '/api/v1/media/:id/watched',
+    {
+      onRequest: people,
+      schema: {
+        summary: "The caller's watched coverage of a recording: the merged stretches played (all speeds) and those at ≤ 1× that count",
+        tags: TAGS,
+        security: SECURITY,
+        params: uuidParams,
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              ...watchedSummarySchema.properties,
+              played: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+              counted: { type: 'array', items: { type: 'array', items: { type: 'number' } } },
+            },
+            required: [...watchedSummarySchema.required, 'played', 'counted'],
+          },
+          401: errorSchema,
+          403: errorSchema,
+          404: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const m = await loadMedia(req.params.id);
+      await authorizeMedia(db, req.principal!, m, 'read-record');
+      const ranges = (await new WatchedRepository(db).rangesOf(actorOf(req.principal!), [m.id])).get(m.id) ?? [];
+      const c = watchedCoverage(ranges, m.durationSec);
+      return { ...summarizeWatched(ranges, m.durationSec, minShare), played: c.played, counted: c.counted };
+    },
+  );
+
+  app.post<{ Params: { id: string; mediaId: string }; Body: { finding: string; belowShareReason?: string } }>(
     '/api/v1/interrogation-sessions/:id/recordings/:mediaId/review',
     {
       onRequest: reviewers,
       schema: {
         summary: 'Record the "recording reviewed" step for an interrogation recording: reviewer, time and finding (a custody event)',
-        description: 'The media must be linked to the session. Reviewing again adds a newer finding; earlier ones stay. Refused once the case review is completed or the case is closed.',
+        description:
+          'The media must be linked to the session. The reviewer must have played at least REVIEW_MIN_WATCHED_SHARE of it at normal speed or slower (watched coverage, POST /api/v1/media/{id}/watched); otherwise 409 EVM_REVIEW_NOT_WATCHED unless belowShareReason says in writing why less was enough (kept with the review and in its custody event). Reviewing again adds a newer finding; earlier ones stay. Refused once the case review is completed or the case is closed.',
         tags: TAGS,
         security: SECURITY,
         params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, mediaId: { type: 'string', format: 'uuid' } }, required: ['id', 'mediaId'] },
-        body: { type: 'object', additionalProperties: false, properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 } }, required: ['finding'] },
+        body: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 }, belowShareReason: { type: 'string', maxLength: 4000 } },
+          required: ['finding'],
+        },
         response: { 201: recordingReviewSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
       },
     },
@@ -178,19 +279,41 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
       const actor = actorOf(req.principal!);
       const finding = req.body.finding.trim();
       if (!finding) throw new Errors.VALIDATION('finding must not be blank');
+      const belowShareReason = req.body.belowShareReason?.trim() || null;
+      const watched = summarizeWatched((await new WatchedRepository(db).rangesOf(actor, [m.id])).get(m.id) ?? [], m.durationSec, minShare);
+      const enough = watchedEnough(watched.share, minShare);
+      if (!enough && !belowShareReason) throw new Errors.REVIEW_NOT_WATCHED(m.filename, percent(watched.share), percent(minShare));
       const review = await db.transaction(async (tx) => {
         const current = (await new CasesRepository(tx).findCaseForUpdate(c.id))!;
         assertReviewOpen(current);
         const repo = new ReviewRepository(tx);
         if (!(await repo.sessionRecordingIds(session.id)).includes(m.id)) throw new Errors.NOT_SESSION_RECORDING(m.id, session.id);
-        const created = await repo.insertRecordingReview({ id: randomUUID(), sessionId: session.id, mediaId: m.id, reviewer: actor, userId: userIdOf(req.principal!), finding });
+        const created = await repo.insertRecordingReview({
+          id: randomUUID(),
+          sessionId: session.id,
+          mediaId: m.id,
+          reviewer: actor,
+          userId: userIdOf(req.principal!),
+          finding,
+          watchedShare: watched.share,
+          belowShareReason: enough ? null : belowShareReason,
+        });
         await repo.markUnderReview(c.id);
         await new CustodyRepository(tx).append({
           mediaId: m.id,
           uploadId: null,
           type: 'review.recording_reviewed',
           actor,
-          details: { reviewId: created.id, sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, sha256: m.sha256, finding },
+          details: {
+            reviewId: created.id,
+            sessionId: session.id,
+            caseId: c.id,
+            caseNumber: c.caseNumber,
+            sha256: m.sha256,
+            finding,
+            watched: { share: watched.share, countedSec: watched.countedSec, playedSec: watched.playedSec, durationSec: watched.durationSec, minShare },
+            belowShareReason: enough ? null : belowShareReason,
+          },
         });
         return created;
       });
@@ -222,7 +345,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
         const current = (await repo.findCaseForUpdate(c.id))!;
         assertReviewOpen(current);
         const state = await reviewState(tx, c.id);
-        if (state.blockers.length) return { blocked: state.blockers };
+        if (state.blockers.length) return { blocked: state.blockers, cameraRole: state.cameraRole };
         await new ReviewRepository(tx).completeCase(c.id, actor, req.body.finding);
         await new CustodyRepository(tx).append({
           mediaId: null,
@@ -240,12 +363,43 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
       });
       if (outcome.blocked) {
         const err = new Errors.REVIEW_INCOMPLETE(summarizeBlockers(outcome.blocked));
-        return reply.code(err.statusCode).send({ code: err.code, message: err.message, pending: outcome.blocked });
+        const ids = [...new Set(outcome.blocked.flatMap((b) => (b.kind === 'recording-not-reviewed' ? [b.mediaId] : [])))];
+        const summaries = new Map((await new ReviewRepository(db).mediaSummaries(ids)).map((m) => [m.id, m]));
+        const ranges = await new WatchedRepository(db).rangesOf(actor, ids);
+        const pending = describeBlockers(
+          outcome.blocked,
+          outcome.cameraRole!,
+          (id) => summaries.get(id)?.filename,
+          (id) => summarizeWatched(ranges.get(id) ?? [], summaries.get(id)?.durationSec ?? null, minShare).share,
+        );
+        return reply.code(err.statusCode).send({ code: err.code, message: err.message, pending });
       }
       return outcome.completed!;
     },
   );
 }
+
+/** Each unreviewed recording by name and camera, with how much of it the asking person has watched. */
+function describeBlockers(
+  blockers: readonly ReviewBlocker[],
+  cameraRole: (sessionId: string, mediaId: string) => 'overview' | 'frontal' | null,
+  filenameOf: (mediaId: string) => string | undefined,
+  watchedShareOf: (mediaId: string) => number,
+) {
+  return blockers.map((b) => {
+    if (b.kind !== 'recording-not-reviewed') return b;
+    const filename = filenameOf(b.mediaId);
+    const role = cameraRole(b.sessionId, b.mediaId);
+    return { ...b, ...(filename ? { filename } : {}), ...(role ? { cameraRole: role } : {}), watchedShare: watchedShareOf(b.mediaId) };
+  });
+}
+
+function summarizeWatched(ranges: readonly PlayedRange[], durationSec: number | null, minShare: number) {
+  const c = watchedCoverage(ranges, durationSec);
+  return { share: c.share, countedSec: c.countedSec, playedSec: c.playedSec, durationSec: c.durationSec, minShare };
+}
+
+const percent = (share: number) => `${Math.floor(share * 1000) / 10}%`;
 
 function assertReviewOpen(c: Case): void {
   if (c.status === 'review_completed') throw new Errors.REVIEW_COMPLETED(c.caseNumber, c.reviewCompletedAt, c.reviewCompletedBy);
@@ -259,6 +413,7 @@ async function reviewState(sql: Sql, caseId: string): Promise<{
   recordings: (sessionId: string) => string[];
   review: (sessionId: string, mediaId: string) => RecordingReview | null;
   roleOf: (sessionId: string, mediaId: string) => { role: RecordingRole; deviceId: string | null };
+  cameraRole: (sessionId: string, mediaId: string) => 'overview' | 'frontal' | null;
   required: (sessionId: string, mediaId: string) => boolean;
   blockers: ReviewBlocker[];
 }> {
@@ -300,5 +455,6 @@ async function reviewState(sql: Sql, caseId: string): Promise<{
   // Listed on the review page: what a reviewer watches (segments are reached through their joined recording).
   const recordings = (sessionId: string) => linked(sessionId).filter((mediaId) => roleOf(sessionId, mediaId).role !== 'segment');
   const required = new Set(forReview.flatMap((s) => recordingsToReview(s).map((r) => `${s.sessionId}/${r.mediaId}`)));
-  return { links, sessions, recordings, review: reviewOf, roleOf, required: (sessionId, mediaId) => required.has(`${sessionId}/${mediaId}`), blockers: reviewBlockers(forReview) };
+  const cameraRole = (sessionId: string, mediaId: string) => (joins.find((j) => j.sessionId === sessionId && j.mediaId === mediaId)?.role ?? null) as 'overview' | 'frontal' | null;
+  return { links, sessions, recordings, review: reviewOf, roleOf, cameraRole, required: (sessionId, mediaId) => required.has(`${sessionId}/${mediaId}`), blockers: reviewBlockers(forReview) };
 }

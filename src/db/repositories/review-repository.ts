@@ -48,6 +48,9 @@ export interface RecordingReview {
   userId: string | null;
   finding: string;
   reviewedAt: string;
+  /** Share played at ≤ 1× when marked (null for reviews made before watched coverage was recorded). */
+  watchedShare: number | null;
+  belowShareReason: string | null;
 }
 interface RecordingReviewRow {
   id: string;
@@ -57,6 +60,8 @@ interface RecordingReviewRow {
   user_id: string | null;
   finding: string;
   reviewed_at: Date;
+  watched_share: number | null;
+  below_share_reason: string | null;
 }
 const toRecordingReview = (r: RecordingReviewRow): RecordingReview => ({
   id: r.id,
@@ -66,6 +71,8 @@ const toRecordingReview = (r: RecordingReviewRow): RecordingReview => ({
   userId: r.user_id,
   finding: r.finding,
   reviewedAt: r.reviewed_at.toISOString(),
+  watchedShare: r.watched_share,
+  belowShareReason: r.below_share_reason,
 });
 
 /** A media belonging to a case, with how: directly, through one of its incidents, or as an interrogation recording. */
@@ -118,8 +125,8 @@ export class ReviewRepository {
 
   async insertRecordingReview(r: Omit<RecordingReview, 'reviewedAt'>): Promise<RecordingReview> {
     const rows = await this.sql.query<RecordingReviewRow>(
-      `insert into recording_reviews (id, session_id, media_id, reviewer, user_id, finding) values ($1, $2, $3, $4, $5, $6) returning *`,
-      [r.id, r.sessionId, r.mediaId, r.reviewer, r.userId, r.finding],
+      `insert into recording_reviews (id, session_id, media_id, reviewer, user_id, finding, watched_share, below_share_reason) values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+      [r.id, r.sessionId, r.mediaId, r.reviewer, r.userId, r.finding, r.watchedShare, r.belowShareReason],
     );
     return toRecordingReview(rows[0]!);
   }

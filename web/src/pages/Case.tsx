@@ -4,7 +4,7 @@ import { Link, useParams } from 'react-router';
 import { api, ApiError } from '../api';
 import { useAuth } from '../auth';
 import { AccessRequestForm } from '../components/AccessRequestForm';
-import { Timeline, type GapMark, type Span } from '../components/Timeline';
+import { Timeline, type GapMark, type Lane, type Span } from '../components/Timeline';
 import { Badge, Card, ErrorBox, Loading } from '../components/ui';
 import { fmtDate, fmtDateTime, fmtDuration, fmtPercent, fmtTime, rateTone } from '../format';
 import { useApi } from '../hooks';
@@ -133,6 +133,7 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
   let end = declaredEnd ?? declaredStart + 3600_000;
   let spans: Span[] = [];
   let gapMarks: GapMark[] = [];
+  let lanes: Lane[] = [];
   let coverage: number | null = null;
   if (recording) {
     start = Date.parse(recording.window.start);
@@ -144,6 +145,13 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
       end: Date.parse(g.endedAt),
       explained: !!g.reason,
       label: g.reason ?? t(`gapCause.${g.cause}`, { defaultValue: g.cause }),
+    }));
+    // One lane per camera: each has its own segments and gaps.
+    lanes = recording.cameras.map((c) => ({
+      id: c.deviceId,
+      label: `${t(`cameraRole.${c.role}`, { defaultValue: c.role })} · ${c.serial}`,
+      spans: recording.segments.filter((x) => x.deviceId === c.deviceId).map((x) => ({ start: Date.parse(x.startedAt), end: Date.parse(x.endedAt) })),
+      gaps: gapMarks.filter((_, i) => recording.gaps[i]!.deviceId === c.deviceId),
     }));
     coverage = recording.coverage;
   } else {
@@ -195,7 +203,18 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
         {s.interrogators.length > 0 && ` · ${t('session.interrogators')} ${s.interrogators.join('、')}`}
         {recording && ` · ${t(`recStatus.${recording.status}`)}`}
       </p>
-      <Timeline start={start} end={end} spans={spans} gaps={gapMarks} testId="session-timeline" />
+      <Timeline start={start} end={end} spans={spans} gaps={gapMarks} lanes={lanes} testId="session-timeline" />
+      {recording && (
+        // What the two badges assert, side by side: a green "full recording" next to amber coverage is not a contradiction.
+        <p className="small muted" data-testid="full-means">
+          ℹ {t('watched.fullMeans', { tolerance: recording.toleranceSec })}
+          {coverage !== null && coverage < 1 && (
+            <>
+              <br />ℹ {t('watched.amberMeans')}
+            </>
+          )}
+        </p>
+      )}
 
       {recording && recording.gaps.length > 0 && (
         <table className="table gaps" data-testid="gap-table">
@@ -244,7 +263,9 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
       {recording?.canMarkFull && can('reviewer', 'unit_head', 'admin') && (
         <button
           className="btn"
+          title={t('watched.fullMeans', { tolerance: recording.toleranceSec })}
           onClick={() => void api(`/api/v1/interrogation-sessions/${s.id}/recording/mark-full`, { method: 'POST', body: {} }).then(rec.reload, rec.reload)}
+          data-testid="mark-full"
         >
           {t('session.markFull')}
         </button>
@@ -264,6 +285,11 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
                 </Badge>
               ) : (
                 <Badge tone="warn">{t('review.pending')}</Badge>
+              )}{' '}
+              {m.watched && (
+                <Badge tone={m.watched.share + 1e-9 >= m.watched.minShare ? 'good' : 'warn'} testId="recording-watched">
+                  👁 {m.watched.countedSec > 0 ? t('watched.share', { share: fmtPercent(m.watched.share), min: fmtPercent(m.watched.minShare, 0) }) : t('watched.none')}
+                </Badge>
               )}{' '}
               {m.derivatives.proxy && (
                 <Link className="btn btn-small btn-primary" to={`/media/${m.id}?case=${caseId}&session=${s.id}`} data-testid="open-recording">
@@ -333,7 +359,15 @@ function CompleteReview({ review, onDone }: { review: CaseReview; onDone(): void
           <strong>{t('case.blockers', { n: review.pending.length })}</strong>
           <ul>
             {review.pending.map((p, i) => (
-              <li key={i}>{t(`blocker.${p.kind}`, { defaultValue: p.kind })}</li>
+              <li key={i} data-testid="review-blocker">
+                {p.kind === 'recording-not-reviewed' && p.watchedShare !== undefined
+                  ? // Which recording, and what is missing: "正面摄像机录像：已观看 62%".
+                    t('watched.blocker', {
+                      name: p.cameraRole ? t('watched.recordingRole', { role: t(`cameraRole.${p.cameraRole}`) }) : (p.filename ?? p.mediaId),
+                      share: fmtPercent(p.watchedShare, 0),
+                    })
+                  : t(`blocker.${p.kind}`, { defaultValue: p.kind })}
+              </li>
             ))}
           </ul>
         </div>
