@@ -106,6 +106,7 @@ export const Errors = {
   DISPOSAL_SAME_APPROVER: createError('EVM_DISPOSAL_SAME_APPROVER', 'Disposal batch %s was already approved by %s: a second, different person must approve it', 409),
   DISPOSAL_NOT_RESTORABLE: createError('EVM_DISPOSAL_NOT_RESTORABLE', 'Media %s in disposal batch %s is %s: only items still pending or in the recycle bin can be restored', 409),
   DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
+  UPLOAD_LOCKED: createError('EVM_UPLOAD_LOCKED', 'Upload %s is being written through another request: retry shortly from the offset HEAD reports', 423),
 } as const;
 
 export type ErrorName = keyof typeof Errors;
