@@ -57,14 +57,22 @@ export function postgresLocks(connectionString: string, maxConnections: number, 
       onError(err);
       listener = null;
       client.end().catch(() => undefined);
-      setTimeout(() => void listen().catch(onError), 1_000).unref();
+      if (!closed) setTimeout(() => void listen(), 1_000).unref();
     });
-    await client.connect();
-    await client.query(`listen ${RELEASE_CHANNEL}`);
+    try {
+      await client.connect();
+      await client.query(`listen ${RELEASE_CHANNEL}`);
+    } catch (err) {
+      // PostgreSQL not reachable yet: locks still work, release requests are heard once this reconnects.
+      onError(err as Error);
+      client.end().catch(() => undefined);
+      if (!closed) setTimeout(() => void listen(), 1_000).unref();
+      return;
+    }
     if (closed) await client.end();
     else listener = client;
   };
-  const listening = listen().catch(onError);
+  const listening = listen();
 
   return {
     async tryAcquire(namespace, key, onReleaseRequested) {
