@@ -13,7 +13,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
@@ -49,16 +49,20 @@ const children = new Set<ChildProcess>();
 const services = new Set<Service>();
 
 /** A per-request round-robin proxy over the live upstreams (what a load balancer without stickiness does). */
-function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; close(): Promise<void> }> {
+function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; statuses: Map<number, number>; close(): Promise<void> }> {
   let next = 0;
+  const statuses = new Map<number, number>();
+  const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
   const server = http.createServer((req, res) => {
     const live = upstreams();
     const target = new URL(req.url ?? '/', live[next++ % live.length]);
     const up = http.request(target, { method: req.method, headers: req.headers }, (r) => {
+      count(r.statusCode ?? 0);
       res.writeHead(r.statusCode ?? 502, r.headers);
       r.pipe(res);
     });
     up.on('error', () => {
+      count(502);
       if (!res.headersSent) res.writeHead(502).end();
       else res.destroy();
     });
@@ -68,6 +72,7 @@ function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; clos
     server.listen(0, '127.0.0.1', () =>
       resolve({
         url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
+        statuses,
         close: () => new Promise<void>((r) => {
           server.closeAllConnections();
           server.close(() => r());
@@ -123,7 +128,8 @@ interface ScenarioResult {
   received: number;
   verified: number;
   duplicates: number;
-  lockRefusals: number;
+  /** Answers the docks got that made them retry: 409 (offset moved), 423 (upload locked), 502 (replica gone). */
+  retried: string;
 }
 
 async function runScenario(name: string, replicas: number, kill: boolean, files: GeneratedFile[]): Promise<ScenarioResult> {
@@ -194,7 +200,7 @@ async function runScenario(name: string, replicas: number, kill: boolean, files:
     if (killedAt !== null) progress(`${name}: replica 2 SIGKILLed at ${fmt(killedAt, 2)} s`);
     const counts = await pgQuery<{ type: string; n: string }>(db.url, `select type, count(*) as n from custody_events where type in ('media.received','media.verified','media.duplicate') group by type`);
     const count = (t: string) => Number(counts.find((c) => c.type === t)?.n ?? 0);
-    const lockRefusals = countInLogs(dataDir, 'EVM_UPLOAD_LOCKED');
+    const retried = [409, 423, 502].map((c) => `${c}: ${proxy.statuses.get(c) ?? 0}`).join(', ');
     await proxy.close();
     for (const w of workers) w.kill('SIGTERM');
     for (const s of api) await s.stop(5_000);
@@ -209,7 +215,7 @@ async function runScenario(name: string, replicas: number, kill: boolean, files:
       received: count('media.received'),
       verified: count('media.verified'),
       duplicates: count('media.duplicate'),
-      lockRefusals,
+      retried,
     };
   } finally {
     s3.child.kill('SIGTERM');
@@ -238,13 +244,6 @@ async function spoolBytes(dataDir: string): Promise<number> {
   return n;
 }
 
-function countInLogs(dataDir: string, needle: string): number {
-  let n = 0;
-  for (const f of readdirSync(dataDir)) {
-    if (f.endsWith('.log')) n += readFileSync(path.join(dataDir, f), 'utf8').split(needle).length - 1;
-  }
-  return n;
-}
 
 async function main() {
   mkdirSync(workDir, { recursive: true });
@@ -261,7 +260,7 @@ async function main() {
   process.stdout.write(`\nSCALE BENCHMARK ${new Date().toISOString()} (shared, noisy 2-core machine: compare ratios within one run)\n`);
   process.stdout.write(
     `${table(
-      ['scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', '423 answers', 'slowest / fastest dock'],
+      ['scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', 'answers retried', 'slowest / fastest dock'],
       results.map((r) => [
         r.name + (r.killed ? ' (1 SIGKILLed)' : ''),
         String(r.replicas),
@@ -270,7 +269,7 @@ async function main() {
         `${fmt(r.MBps, 1)} MB/s`,
         base ? `${fmt(r.MBps / base.MBps, 2)} ×` : '',
         `${r.received} / ${r.verified} / ${r.duplicates} of ${cfg.docks}`,
-        String(r.lockRefusals),
+        r.retried,
         `${fmt(Math.max(...r.perDockSeconds), 2)} / ${fmt(Math.min(...r.perDockSeconds), 2)} s`,
       ]),
     )}\n`,
