@@ -8,7 +8,7 @@
  * Env (sizes in MiB): BENCH_SIZE_MB (2048), BENCH_SMALL_MB (256), BENCH_CONCURRENT_MB (256), BENCH_DOCKS (8),
  * BENCH_TIMEOUT_S (600), BENCH_RUNNER (dist|tsx; default dist when built), BENCH_CPU_PROF=1 (V8 CPU profiles of
  * the service into bench/out/prof-<ts>/), BENCH_ONLY (comma list of large,small,concurrent), BENCH_KEEP=1 (keep
- * the work directory), BENCH_PG=1 (diagnostic: a temp database on the machine's PostgreSQL, TEST_PG_ADMIN_URL, instead of
+ * the work directory), BENCH_HASH_MB (512: in-memory bytes per hash in the hash-state section, BENCH_ONLY=hash), BENCH_PG=1 (diagnostic: a temp database on the machine's PostgreSQL, TEST_PG_ADMIN_URL, instead of
  * PGlite), BENCH_RESTART=0 (measure the first boot on the empty DATA_DIR instead of a restart).
  * Linux only (/proc). Writes bench/out/ingest-<timestamp>.json.
  */
@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
 import { createTempDatabase } from '../test/helpers/postgres.js';
 import { MiB, writeRandomFile, type GeneratedFile } from './lib/files.js';
+import { measureHashSpeeds, type HashSpeed } from './lib/hash-speed.js';
 import { ioDelta, MemSampler, readCpuSeconds, readIo, readMachineCpu, readMem, resetPeak, type IoCounters, type MemSummary } from './lib/proc.js';
 import { chooseRunner, startService, tail, type Service } from './lib/service.js';
 import { SpoolWatcher } from './lib/spool-watch.js';
@@ -48,7 +49,8 @@ const cfg = {
   restart: process.env.BENCH_RESTART !== '0',
   /** Diagnostic: the machine's PostgreSQL (a temp database per scenario) instead of the embedded PGlite. */
   pg: process.env.BENCH_PG === '1',
-  only: new Set((process.env.BENCH_ONLY ?? 'large,small,concurrent').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'hash,large,small,concurrent').split(',').map((s) => s.trim())),
+  hashMiB: intEnv('BENCH_HASH_MB', 512),
 };
 
 /** Figures from /work/shared/machine-notes.md, printed beside ours. */
@@ -334,6 +336,13 @@ async function main() {
   const gen: Record<string, { MiB: number; seconds: number; MBps: number }> = {};
   let baseline: { sha256sumCold: number; sha256sumWarm: number; sha256sumMBps: number; opensslSeconds: number | null; opensslMBps: number | null; fileBytes: number } | null = null;
 
+  // 0. Could the receive-time hash state move between replicas? hash-wasm can save it; Node's crypto cannot.
+  let hashSpeeds: HashSpeed[] = [];
+  if (cfg.only.has('hash')) {
+    progress(`hash state: node crypto vs hash-wasm over ${cfg.hashMiB} MiB in memory`);
+    hashSpeeds = await measureHashSpeeds(cfg.hashMiB);
+  }
+
   // 1. Large file: generate, baseline, single dock.
   if (cfg.only.has('large')) {
     progress(`generating ${cfg.largeMiB} MiB of random bytes`);
@@ -388,7 +397,7 @@ async function main() {
     for (const f of files) rmSync(f.path, { force: true });
   }
 
-  report(env, baseline, gen, results);
+  report(env, baseline, gen, results, hashSpeeds);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -398,6 +407,7 @@ function report(
   baseline: { sha256sumCold: number; sha256sumWarm: number; sha256sumMBps: number; opensslSeconds: number | null; opensslMBps: number | null; fileBytes: number } | null,
   gen: Record<string, { MiB: number; seconds: number; MBps: number }>,
   results: ScenarioResult[],
+  hashSpeeds: HashSpeed[],
 ) {
   const by = (n: string) => results.find((r) => r.name === n);
   const large = by('large');
@@ -554,13 +564,24 @@ function report(
     );
   }
 
+  if (hashSpeeds.length) {
+    p();
+    p(`HASH STATE (${cfg.hashMiB} MiB in memory, 1 MiB chunks; machine notes: node sha256 ~1,450, sm3 ~440 MB/s)`);
+    p(
+      table(
+        ['hash', 'node crypto', 'hash-wasm', 'hash-wasm, state saved+loaded each MiB', 'state', 'save+load'],
+        hashSpeeds.map((h) => [h.algorithm, `${fmt(h.nodeCryptoMBps, 0)} MB/s`, `${fmt(h.hashWasmMBps, 0)} MB/s`, `${fmt(h.hashWasmSaveLoadMBps, 0)} MB/s`, `${h.stateBytes} B`, `${fmt(h.saveLoadMicros, 0)} µs`]),
+      ),
+    );
+  }
+
   const jsonPath = path.join(outDir, `ingest-${stamp}.json`);
   p();
   p(`JSON: ${path.relative(repo, jsonPath)}   (total bench time ${fmt((performance.now() - started) / 1000, 0)} s)`);
   process.stdout.write(`${out.join('\n')}\n`);
   writeFileSync(
     jsonPath,
-    `${JSON.stringify({ timestamp: new Date().toISOString(), config: { ...cfg, only: [...cfg.only] }, environment: env, machineNotes: NOTES, goals: GOALS, baseline, generation: gen, scenarios: results, units: { MB: 1e6, MiB: MiB } }, null, 2)}\n`,
+    `${JSON.stringify({ timestamp: new Date().toISOString(), config: { ...cfg, only: [...cfg.only] }, environment: env, machineNotes: NOTES, goals: GOALS, baseline, generation: gen, scenarios: results, hashSpeeds, units: { MB: 1e6, MiB: MiB } }, null, 2)}\n`,
   );
 }
 

@@ -56,6 +56,10 @@ const schema = z.object({
   SM3_MODE: z.enum(['off', 'declared', 'always']).default('declared'),
   /** Incomplete uploads are removed this long after creation (tus expiration extension). */
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(7 * 24),
+  /** How long a request waits for an upload another request (on any replica) is writing before it gets 423. */
+  UPLOAD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
+  /** PostgreSQL connections per API replica for upload locks: one per upload being written at that moment. */
+  UPLOAD_LOCK_CONNECTIONS: z.coerce.number().int().min(1).max(500).default(20),
   /** Start the simulated dock that uploads generated body-cam clips (the embedded demo). */
   DEMO_DOCK: bool.default(false),
   /** Run the pipeline workers inside the API process (the embedded default); false when worker replicas run apart. */

@@ -108,6 +108,7 @@ export const Errors = {
   DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
   // player: watched coverage
   REVIEW_NOT_WATCHED: createError('EVM_REVIEW_NOT_WATCHED', 'Recording %s was watched %s at normal speed or slower; the "recording reviewed" step needs %s (REVIEW_MIN_WATCHED_SHARE) or a written reason for reviewing less (belowShareReason)', 409),
+  UPLOAD_LOCKED: createError('EVM_UPLOAD_LOCKED', 'Upload %s is being written through another request: retry shortly from the offset HEAD reports', 423),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

@@ -13,6 +13,9 @@ import type { JobQueues } from '../queue/queues.js';
 import type { Digests } from './content-hasher.js';
 import { throwIfStorageFull } from './storage-guard.js';
 
+/** How long ingest waits for Redis to take a verify job before leaving it to the reconciler. */
+const ENQUEUE_TIMEOUT_MS = 2_000;
+
 export interface IngestInput {
   /** A complete local copy of the file (the tus spool, or an adapter's download). Left in place. */
   path: string;
@@ -39,7 +42,7 @@ export class IngestService {
   ) {}
 
   async ingest(input: IngestInput): Promise<IngestResult> {
-    const { db, store, queues, log } = this.deps;
+    const { db, store, log } = this.deps;
     const { digests, declared, device } = input;
     const actor = `device:${device.serial}`;
     const mismatch = this.receiveMismatch(digests, declared);
@@ -81,9 +84,30 @@ export class IngestService {
     });
 
     if (result.outcome === 'duplicate') return this.recordDuplicate(result.media, input, actor);
-    if (result.outcome === 'stored') await queues.enqueue('verify', { mediaId: result.media.id });
+    if (result.outcome === 'stored') await this.enqueueVerify(result.media.id);
     log.info({ mediaId: result.media.id, sha256: digests.sha256, bytes: digests.sizeBytes, outcome: result.outcome }, 'ingested');
     return result;
+  }
+
+  /**
+   * Asks for verification without letting Redis hold the dock's answer: the media row is committed as `stored`, so
+   * if Redis is away (ioredis queues commands until it returns) the reconciler re-enqueues the job from PostgreSQL.
+   * Before this bound, the final PATCH of an upload hung for as long as Redis was down.
+   */
+  private async enqueueVerify(mediaId: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), ENQUEUE_TIMEOUT_MS)));
+    const enqueued = this.deps.queues.enqueue('verify', { mediaId }).then(() => 'ok' as const);
+    try {
+      if ((await Promise.race([enqueued, timedOut])) === 'timeout') {
+        enqueued.catch(() => undefined);
+        this.deps.log.warn({ mediaId }, 'queue did not answer in time; the reconciler will enqueue verification');
+      }
+    } catch (err) {
+      this.deps.log.warn({ err, mediaId }, 'could not enqueue verification; the reconciler will');
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** Compares what arrived with what the dock declared; transport damage is caught here, storage damage by verify. */

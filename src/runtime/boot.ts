@@ -1,6 +1,7 @@
 import { pino, type Logger } from 'pino';
 import { createObjectStore, type ObjectStore } from '../../storage/index.js';
 import type { Config } from '../config.js';
+import { inProcessLocks, postgresLocks } from '../db/advisory-locks.js';
 import { openDb } from '../db/open.js';
 import { HashingFileStore } from '../ingest/hashing-file-store.js';
 import { IngestService } from '../ingest/ingest-service.js';
@@ -61,14 +62,18 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
     (meta) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3)),
   );
   const ingest = new IngestService({ db, store, queues, log, minFreeBytes: config.STORAGE_MIN_FREE_BYTES });
-  const finisher = new UploadFinisher({ db, spool: uploads, ingest, log });
+  const locks = config.DATABASE_URL
+    ? postgresLocks(config.DATABASE_URL, config.UPLOAD_LOCK_CONNECTIONS, (err) => log.warn({ err: err.message }, 'upload lock listener lost PostgreSQL; reconnecting'))
+    : inProcessLocks();
+  const finisher = new UploadFinisher({ db, spool: uploads, ingest, log, locks });
   const adminToken = await resolveAdminToken(config.ADMIN_TOKEN, config.paths.data);
 
-  const services: Services = { config, adminToken, log, db, store, redis, queues, uploads, ingest, finisher };
+  const services: Services = { config, adminToken, log, db, store, redis, queues, uploads, ingest, finisher, locks };
   return {
     services,
     async shutdown() {
       await queues.close();
+      await locks.close();
       await db.close();
       await embeddedRedis?.stop();
     },

@@ -2,6 +2,7 @@ import type { ConnectionOptions } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../../storage/object-store.js';
 import type { Config } from '../config.js';
+import type { NamedLocks } from '../db/advisory-locks.js';
 import type { Db } from '../db/db.js';
 import type { HashingFileStore } from '../ingest/hashing-file-store.js';
 import type { IngestService } from '../ingest/ingest-service.js';
@@ -20,4 +21,6 @@ export interface Services {
   uploads: HashingFileStore;
   ingest: IngestService;
   finisher: UploadFinisher;
+  /** Locks shared by every replica on the database (PostgreSQL advisory locks; in-process on PGlite). */
+  locks: NamedLocks;
 }

@@ -20,6 +20,11 @@ export interface HarnessOptions {
   /** Start the pipeline workers with the API (default true). */
   workers?: boolean;
   env?: Record<string, string>;
+  /**
+   * Another API replica of `share`'s deployment: same database, Redis prefix, object store, DATA_DIR and admin
+   * token, but its own process state (services, pools, locks). `share` owns those and tears them down.
+   */
+  share?: Harness;
 }
 
 export interface Harness {
@@ -27,6 +32,8 @@ export interface Harness {
   adminToken: string;
   services: Services;
   dataDir: string;
+  /** The environment it was configured from (what another replica or a child process needs to join it). */
+  env: Record<string, string>;
   registerDevice(kind?: 'dock' | 'camera', serial?: string): Promise<{ id: string; token: string; serial: string }>;
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -40,6 +47,7 @@ export interface Harness {
  * local disk or a real S3-protocol server, listening on a port chosen at run time on 127.0.0.1.
  */
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
+  if (o.share) return startReplica(o.share, o);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'evm-test-'));
   const tempDb: TempDatabase | null = o.db === 'postgres' ? await createTempDatabase() : null;
   const s3 = o.store === 's3' ? await startS3Server() : null;
@@ -87,6 +95,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       return booted.services;
     },
     dataDir,
+    env,
     async registerDevice(kind = 'dock', serial = `DOCK-${randomBytes(4).toString('hex')}`) {
       const res = await fetch(`${h.baseUrl}/api/v1/devices`, {
         method: 'POST',
@@ -117,6 +126,41 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
       await tempDb?.drop();
       // A job abandoned at shutdown may still be finishing a file: retry instead of failing the teardown.
       await rm(dataDir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+    },
+  };
+  return h;
+}
+
+/** A second API replica joining `first`'s deployment (see HarnessOptions.share). */
+async function startReplica(first: Harness, o: HarnessOptions): Promise<Harness> {
+  const env = { ...first.env, ...o.env };
+  const config = loadConfig(env);
+  const booted = await boot(config, createLogger(config));
+  const app = await buildApp(booted.services);
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const port = (app.server.address() as { port: number }).port;
+  let stopWorkersFn = o.workers === true ? await runWorkers(booted.services, 1_000) : null;
+  const h: Harness = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    adminToken: first.adminToken,
+    services: booted.services,
+    dataDir: first.dataDir,
+    env,
+    registerDevice: (kind, serial) => first.registerDevice(kind, serial),
+    async startWorkers() {
+      if (!stopWorkersFn) stopWorkersFn = await runWorkers(booted.services, 1_000);
+    },
+    async stopWorkers() {
+      await stopWorkersFn?.();
+      stopWorkersFn = null;
+    },
+    async restart() {
+      throw new Error('restart a replica by starting another one');
+    },
+    async stop() {
+      await stopWorkersFn?.();
+      await app.close();
+      await booted.shutdown();
     },
   };
   return h;

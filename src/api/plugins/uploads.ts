@@ -10,12 +10,14 @@ import { MediaRepository } from '../../db/repositories/media-repository.js';
 import { UploadsRepository } from '../../db/repositories/uploads-repository.js';
 import { codeOf, Errors, isEvmError } from '../../errors.js';
 import { throwIfStorageFull } from '../../ingest/storage-guard.js';
+import { SharedUploadLocker } from '../../ingest/upload-locker.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { principalOfRaw } from './auth.js';
 import { errorBody, receiptSchema, errorSchema } from '../schemas.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
+const FINISH_WAIT_MS = 10_000;
 
 /** tus wants errors as `{status_code, body}`; ours carry a stable code, so the body is our usual JSON error. */
 function tusError(err: { statusCode?: number; code: string; message: string }) {
@@ -32,7 +34,7 @@ const rawOf = (req: TusRequest) => req.runtime?.node?.req;
  */
 export async function uploadsPlugin(app: FastifyInstance, opts: { services: Services }) {
   const { services } = opts;
-  const { config, db, uploads: datastore, finisher, store, log } = services;
+  const { config, db, uploads: datastore, finisher, store, log, locks } = services;
   const uploadsRepo = new UploadsRepository(db);
 
   const tus = new TusServer({
@@ -43,6 +45,10 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
     maxSize: config.MAX_UPLOAD_BYTES,
     namingFunction: () => randomBytes(16).toString('hex'),
     exposedHeaders: ['X-Media-Id'],
+    // Any replica may take any request of an upload: the write lock is shared through PostgreSQL.
+    locker: new SharedUploadLocker(locks, { waitMs: config.UPLOAD_LOCK_WAIT_MS, onBusy: (id) => tusError(new Errors.UPLOAD_LOCKED(id)) }),
+    // A request asked to stop has this long to flush what it received; well inside the asker's wait for the lock.
+    lockDrainTimeout: Math.max(100, Math.floor(config.UPLOAD_LOCK_WAIT_MS / 3)),
 
     async onIncomingRequest(req, uploadId) {
       const principal = rawOf(req as TusRequest) && principalOfRaw(rawOf(req as TusRequest)!);
@@ -95,8 +101,9 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
 
     async onUploadFinish(_req, upload) {
       try {
-        const result = await finisher.finish(upload.id);
-        return { headers: { 'X-Media-Id': result.media.id } };
+        // A sweep finishing this very upload is waited for a while; past that its receipt will tell.
+        const result = await finisher.finish(upload.id, FINISH_WAIT_MS);
+        return result ? { headers: { 'X-Media-Id': result.media.id } } : {};
       } catch (err) {
         // The bytes stay in the spool; the sweeper finishes the ingest later and the receipt will show it.
         if (isEvmError(err)) throw tusError(err);
