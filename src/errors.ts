@@ -122,7 +122,11 @@ export const Errors = {
   TUS_PROTOCOL: createError('EVM_TUS_PROTOCOL', 'The upload request was refused: %s', 400),
   // bad input that would reach PostgreSQL as something it cannot hold (src/api/input-guards.ts)
   INPUT_NOT_STORABLE: createError('EVM_INPUT_NOT_STORABLE', 'A value in the request cannot be stored: %s', 400),
-  OFFICER_NOT_IMPORTED: createError('EVM_OFFICER_NOT_IMPORTED', 'Officer %s has not been imported from the case system: import the officer (POST /api/v1/import) first', 409),
+  // answered by the HTTP layer before a route sees the request (src/api/input-guards.ts, clientErrorAnswer)
+  HTTP_HEADERS_TOO_LARGE: createError('EVM_HTTP_HEADERS_TOO_LARGE', 'The request line and headers are larger than the server accepts: send long values in a JSON body', 431),
+  HTTP_TIMEOUT: createError('EVM_HTTP_TIMEOUT', 'The request was not received in time', 408),
+  HTTP_MALFORMED: createError('EVM_HTTP_MALFORMED', 'The request is not well-formed HTTP', 400),
+  OFFICER_NOT_IMPORTED: createError('EVM_OFFICER_NOT_IMPORTED', 'Officer %s has not been imported from the case system: import the officer (POST /api/v1/import) first', 400),
 } as const;
 
 export type ErrorName = keyof typeof Errors;
