@@ -258,7 +258,10 @@ describe('evidence export on PostgreSQL + local disk', () => {
     expect(wrong.out).toContain('NOT VERIFIED');
     expect((await runVerifier(zipDir, '--key', 'not-a-fingerprint')).code).toBe(2);
     const readme = await readFile(path.join(zipDir, 'README.txt'), 'utf8');
-    expect(readme).toContain(`node verify.mjs --key ${published}`);
+    // The README never offers its own fingerprint as the one to pass: a forger rewrites the README too.
+    expect(readme).not.toContain(`--key ${published}`);
+    expect(readme).toContain('node verify.mjs --key <签发机构公布的指纹');
+    expect(readme).toContain(`本包签名公钥指纹 Signing key fingerprint of this package: ${published}`);
     expect(readme).toContain('GET /api/v1/custody/public-key');
     const manifest = JSON.parse(await readFile(path.join(zipDir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ exportId: created.body.id, purpose: '移送检察院审查起诉', case: { caseNumber: 'A1101052026110001', title: '盗窃案' } });

@@ -145,7 +145,8 @@ export function serializeManifest(m: Manifest): Buffer {
 function trustAnchorLines(keyId: string): string[] {
   return [
     '校验 To verify (Node.js 18 or later, no network needed):',
-    `  node verify.mjs --key ${keyId}`,
+    '  node verify.mjs --key <签发机构公布的指纹 / the fingerprint the issuing agency publishes>',
+    '（指纹须从包以外取得，不要照抄本包中的指纹 / take it from outside the package, never from this file）',
     '',
     `本包签名公钥指纹 Signing key fingerprint of this package: ${keyId}`,
     '只有当该指纹与签发机构公布的指纹一致时，签名才能证明本包出自该机构：任何人都能生成新密钥并重新签名伪造的包。',
