@@ -109,6 +109,27 @@ export const Errors = {
   // player: watched coverage
   REVIEW_NOT_WATCHED: createError('EVM_REVIEW_NOT_WATCHED', 'Recording %s was watched %s at normal speed or slower; the "recording reviewed" step needs %s (REVIEW_MIN_WATCHED_SHARE) or a written reason for reviewing less (belowShareReason)', 409),
   UPLOAD_LOCKED: createError('EVM_UPLOAD_LOCKED', 'Upload %s is being written through another request: retry shortly from the offset HEAD reports', 423),
+  // tus protocol errors of the upload routes (src/api/tus-errors.ts), with the status codes tus clients rely on
+  TUS_VERSION_REQUIRED: createError('EVM_TUS_VERSION_REQUIRED', 'Send "Tus-Resumable: 1.0.0": uploads speak tus 1.0.0', 412),
+  TUS_INVALID_HEADER: createError('EVM_TUS_INVALID_HEADER', 'Invalid tus header(s): %s', 400),
+  TUS_OFFSET_REQUIRED: createError('EVM_TUS_OFFSET_REQUIRED', 'A PATCH needs an "Upload-Offset" header: HEAD the upload for the current offset', 403),
+  TUS_CONTENT_TYPE_REQUIRED: createError('EVM_TUS_CONTENT_TYPE_REQUIRED', 'A PATCH must be sent as "Content-Type: application/offset+octet-stream"', 403),
+  TUS_OFFSET_CONFLICT: createError('EVM_TUS_OFFSET_CONFLICT', 'Upload-Offset does not match the bytes received so far: HEAD the upload and resume from its Upload-Offset', 409),
+  TUS_UPLOAD_GONE: createError('EVM_TUS_UPLOAD_GONE', 'The upload no longer exists (expired or terminated): start a new upload', 410),
+  TUS_SIZE_EXCEEDED: createError('EVM_TUS_SIZE_EXCEEDED', 'More bytes were sent than the Upload-Length declared', 413),
+  TUS_LENGTH_REQUIRED: createError('EVM_TUS_LENGTH_REQUIRED', 'Upload-Length is required (deferred length is not accepted)', 400),
+  TUS_INVALID_METADATA: createError('EVM_TUS_INVALID_METADATA', 'Upload-Metadata must be comma-separated "key base64value" pairs with unique, non-empty keys', 400),
+  TUS_UPLOAD_BUSY: createError('EVM_TUS_UPLOAD_BUSY', 'Another request is writing to this upload: retry shortly (%s)', 423),
+  TUS_ALREADY_COMPLETE: createError('EVM_TUS_ALREADY_COMPLETE', 'A completed upload cannot be terminated: it is evidence now', 400),
+  TUS_UNSUPPORTED: createError('EVM_TUS_UNSUPPORTED', 'This tus extension is not supported here: %s', 400),
+  TUS_PROTOCOL: createError('EVM_TUS_PROTOCOL', 'The upload request was refused: %s', 400),
+  // bad input that would reach PostgreSQL as something it cannot hold (src/api/input-guards.ts)
+  INPUT_NOT_STORABLE: createError('EVM_INPUT_NOT_STORABLE', 'A value in the request cannot be stored: %s', 400),
+  // answered by the HTTP layer before a route sees the request (src/api/input-guards.ts, clientErrorAnswer)
+  HTTP_HEADERS_TOO_LARGE: createError('EVM_HTTP_HEADERS_TOO_LARGE', 'The request line and headers are larger than the server accepts: send long values in a JSON body', 431),
+  HTTP_TIMEOUT: createError('EVM_HTTP_TIMEOUT', 'The request was not received in time', 408),
+  HTTP_MALFORMED: createError('EVM_HTTP_MALFORMED', 'The request is not well-formed HTTP', 400),
+  OFFICER_NOT_IMPORTED: createError('EVM_OFFICER_NOT_IMPORTED', 'Officer %s has not been imported from the case system: import the officer (POST /api/v1/import) first', 400),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

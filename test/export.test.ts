@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
-import { chmod, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { createHash, generateKeyPairSync, randomUUID, sign } from 'node:crypto';
+import { chmod, cp, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -12,8 +12,8 @@ import { DerivativesRepository } from '../src/db/repositories/derivatives-reposi
 import type { Media } from '../src/db/repositories/media-repository.js';
 import { hashEvent as serverHashEvent } from '../src/domain/custody-chain.js';
 import { derivativeKey } from '../src/domain/object-keys.js';
-import { packagePaths, safeFileName } from '../src/export/manifest.js';
-import { canonicalize, hashEvent, verifyCustodyExcerpt } from '../src/export/offline-verifier/verify.mjs';
+import { MEDIA_KIND_LABELS, packagePaths, safeFileName } from '../src/export/manifest.js';
+import { canonicalize, checkpointStatement, hashEvent, keyIdOf, normalizeFingerprint, verifyCustodyExcerpt } from '../src/export/offline-verifier/verify.mjs';
 import { ContentHasher } from '../src/ingest/content-hasher.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { call, ensureOfficer, ensureUnit, makeUser, seedMedia, waitUntil } from './helpers/custody-fixtures.js';
@@ -23,9 +23,9 @@ const UNIT_A = '110000000001';
 const UNIT_B = '110000000002';
 
 /** Runs the package's own verifier as a separate Node process, as a court clerk would. */
-async function runVerifier(dir: string): Promise<{ code: number; out: string }> {
+async function runVerifier(dir: string, ...args: string[]): Promise<{ code: number; out: string }> {
   try {
-    const { stdout } = await exec(process.execPath, [path.join(dir, 'verify.mjs')], { cwd: tmpdir() });
+    const { stdout } = await exec(process.execPath, [path.join(dir, 'verify.mjs'), ...args], { cwd: tmpdir() });
     return { code: 0, out: stdout };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
@@ -54,6 +54,41 @@ async function flipByte(file: string, at = 10) {
   const b = await readFile(file);
   b[at] = b[at]! ^ 0x01;
   await writeFile(file, b);
+}
+
+/** The fingerprint the service publishes: what an agency hands to whoever receives its packages. */
+async function publishedKey(h: Harness): Promise<string> {
+  const res = await fetch(`${h.baseUrl}/api/v1/custody/public-key`);
+  const body = (await res.json()) as { keyId: string };
+  return body.keyId;
+}
+
+/**
+ * What a forger with another key can do to a package: change the manifest, swap in their own public key (updating
+ * its listed hash) and re-sign; optionally sign a checkpoint of the same chain head with their key too.
+ */
+async function reSign(dir: string, o: { keepCheckpoint: boolean }): Promise<string> {
+  const { privateKey, publicKey } = generateKeyPairSync('ed25519');
+  const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+  const keyId = keyIdOf(publicKey);
+  const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+  manifest.purpose = '伪造 forged';
+  manifest.signing.keyId = keyId;
+  if (o.keepCheckpoint) {
+    manifest.checkpoint.keyId = keyId;
+    manifest.checkpoint.signature = sign(null, checkpointStatement(manifest.checkpoint), privateKey).toString('base64');
+  } else delete manifest.checkpoint;
+  const keyEntry = manifest.files.find((f: { path: string }) => f.path === 'public-key.pem');
+  const kh = new ContentHasher(true);
+  kh.update(Buffer.from(pem));
+  const kd = kh.digest();
+  Object.assign(keyEntry, { sha256: kd.sha256, sm3: kd.sm3, sizeBytes: Buffer.byteLength(pem) });
+  const bytes = Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`);
+  for (const f of ['manifest.json', 'manifest.sig', 'public-key.pem']) await chmod(path.join(dir, f), 0o644);
+  await writeFile(path.join(dir, 'manifest.json'), bytes);
+  await writeFile(path.join(dir, 'manifest.sig'), `${sign(null, bytes, privateKey).toString('base64')}\n`);
+  await writeFile(path.join(dir, 'public-key.pem'), pem);
+  return keyId;
 }
 
 async function waitReady(h: Harness, token: string, id: string) {
@@ -115,7 +150,9 @@ describe('the offline verifier computes custody hashes exactly as the server doe
     expect(safeFileName('../../etc/passwd')).toBe('_.._etc_passwd');
     expect(safeFileName('讯问室1_20261123.mp4')).toBe('讯问室1_20261123.mp4');
     expect(safeFileName('a'.repeat(300) + '.mp4')).toHaveLength(100);
-    expect(packagePaths({ id: 'x', filename: 'a/b=c.mp4' })).toEqual({ original: 'originals/x/a_b_c.mp4', proxy: 'proxies/x/a_b_c.proxy.mp4' });
+    expect(packagePaths({ id: 'x', filename: 'a/b=c.mp4' })).toEqual({ original: 'originals/x/a_b_c.mp4', proxy: 'proxies/x/a_b_c.proxy.mp4', pip: 'pip/x/a_b_c.pip.mp4' });
+    expect(normalizeFingerprint(` SHA256:${'AB:'.repeat(31)}AB `)).toBe(`sha256:${'ab'.repeat(32)}`);
+    expect(normalizeFingerprint('sha256:abc')).toBeNull();
   });
 });
 
@@ -200,9 +237,32 @@ describe('evidence export on PostgreSQL + local disk', () => {
     // ZIP: extracted with Debian's unzip, verified by the shipped verify.mjs in a separate Node process.
     const zipDir = path.join(work, 'zip');
     await extractZip(await download(h, h.adminToken, created.body.id, 'zip', work), zipDir);
-    const ok = await runVerifier(zipDir);
+    const published = await publishedKey(h);
+    const ok = await runVerifier(zipDir, '--key', published);
     expect(ok.out).toContain('VERIFIED: ');
+    expect(ok.out).not.toContain('NOT VERIFIED');
     expect(ok.code).toBe(0);
+    // The fingerprint as people copy it (upper case, colons) is the same fingerprint.
+    const hex = published.slice('sha256:'.length).toUpperCase();
+    expect((await runVerifier(zipDir, '--key', `SHA256:${hex.match(/../g)!.join(':')}`)).code).toBe(0);
+    // Without --key: intact, but the verifier says plainly that who signed it was not established.
+    const unanchored = await runVerifier(zipDir);
+    expect(unanchored.code).toBe(3);
+    expect(unanchored.out).toContain('INTACT BUT AUTHENTICITY NOT ESTABLISHED');
+    expect(unanchored.out).toContain(`请将上面的指纹 ${published}`);
+    expect(unanchored.out).not.toMatch(/^通过校验 VERIFIED/m);
+    // Another agency's (or a forger's) fingerprint: not verified.
+    const wrong = await runVerifier(zipDir, '--key', `sha256:${'ab'.repeat(32)}`);
+    expect(wrong.code).toBe(1);
+    expect(wrong.out).toContain(`the signing key is ${published}, not the expected sha256:${'ab'.repeat(32)}`);
+    expect(wrong.out).toContain('NOT VERIFIED');
+    expect((await runVerifier(zipDir, '--key', 'not-a-fingerprint')).code).toBe(2);
+    const readme = await readFile(path.join(zipDir, 'README.txt'), 'utf8');
+    // The README never offers its own fingerprint as the one to pass: a forger rewrites the README too.
+    expect(readme).not.toContain(`--key ${published}`);
+    expect(readme).toContain('node verify.mjs --key <签发机构公布的指纹');
+    expect(readme).toContain(`本包签名公钥指纹 Signing key fingerprint of this package: ${published}`);
+    expect(readme).toContain('GET /api/v1/custody/public-key');
     const manifest = JSON.parse(await readFile(path.join(zipDir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ exportId: created.body.id, purpose: '移送检察院审查起诉', case: { caseNumber: 'A1101052026110001', title: '盗窃案' } });
     expect(manifest.media).toHaveLength(3);
@@ -215,7 +275,7 @@ describe('evidence export on PostgreSQL + local disk', () => {
     // ISO 9660: extracted with xorriso, verified the same way.
     const isoDir = path.join(work, 'iso');
     await extractIso(await download(h, h.adminToken, created.body.id, 'iso', work), isoDir);
-    const isoOk = await runVerifier(isoDir);
+    const isoOk = await runVerifier(isoDir, '--key', published);
     expect(isoOk.out).toContain('VERIFIED: ');
     expect(isoOk.code).toBe(0);
     expect(await readFile(path.join(isoDir, 'manifest.json'))).toEqual(await readFile(path.join(zipDir, 'manifest.json')));
@@ -223,10 +283,10 @@ describe('evidence export on PostgreSQL + local disk', () => {
     // One flipped byte in an original: rejected, naming the file.
     const victim = path.join(zipDir, session.original);
     await flipByte(victim);
-    const bad = await runVerifier(zipDir);
+    const bad = await runVerifier(zipDir, '--key', published);
     expect(bad.code).toBe(1);
     expect(bad.out).toContain(`FAIL  ${session.original}: SHA-256 is`);
-    expect(bad.out).toContain('NOT VERIFIED: 1 problem(s) found.');
+    expect(bad.out).toContain('NOT VERIFIED: 发现 1 个问题 / 1 problem(s) found.');
 
     // One flipped byte in the manifest: the signature no longer holds.
     await flipByte(path.join(isoDir, 'manifest.json'), 40);
@@ -260,7 +320,7 @@ describe('evidence export on PostgreSQL + local disk', () => {
 
     const dir = path.join(work, 'external');
     await extractZip(await download(h, head1.token, created.body.id, 'zip', work), dir);
-    expect((await runVerifier(dir)).code).toBe(0);
+    expect((await runVerifier(dir, '--key', await publishedKey(h))).code).toBe(0);
     const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
     expect(manifest).toMatchObject({ destination: 'external', requestedBy: `user:${head1.username}`, approvedBy: `user:${head2.username}` });
     expect((await call(h.baseUrl, head1.token, 'GET', `/api/v1/exports/${created.body.id}/download?format=iso`)).body.code).toBe('EVM_EXPORT_FORMAT_NOT_BUILT');
@@ -279,7 +339,7 @@ describe('evidence export on PostgreSQL + local disk', () => {
     await waitReady(h, officer.token, mine.body.id);
     const dir = path.join(work, 'own-iso');
     await extractIso(await download(h, officer.token, mine.body.id, 'iso', work), dir);
-    expect((await runVerifier(dir)).code).toBe(0);
+    expect((await runVerifier(dir, '--key', await publishedKey(h))).code).toBe(0);
     // An external request of the same footage, rejected by the unit head (no body needed).
     const external = await call(h.baseUrl, officer.token, 'POST', '/api/v1/exports', { mediaIds: [own.id], destination: 'external', purpose: '律师复制' });
     expect(external.body.status).toBe('pending_approval');
@@ -294,6 +354,103 @@ describe('evidence export on PostgreSQL + local disk', () => {
     const list = await call(h.baseUrl, officer.token, 'GET', '/api/v1/exports');
     expect(list.body.map((e: { id: string }) => e.id)).toEqual([external.body.id, mine.body.id]);
     expect((await call(h.baseUrl, officer.token, 'GET', `/api/v1/exports/${list.body.length ? 'x' : 'y'}`)).status).toBe(400);
+  });
+
+  it('refuses a package re-signed with another key: without a checkpoint always, with a forged checkpoint against --key', async () => {
+    const created = await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/exports', { mediaIds: [own.id], destination: 'internal', purpose: '真实 genuine', formats: ['zip'] });
+    await waitReady(h, h.adminToken, created.body.id);
+    const genuine = path.join(work, 'forge-genuine');
+    await extractZip(await download(h, h.adminToken, created.body.id, 'zip', work), genuine);
+    const published = await publishedKey(h);
+    expect((await runVerifier(genuine, '--key', published)).code).toBe(0);
+
+    // Re-signed with another key and its checkpoint removed: not verified, even without --key.
+    const noCheckpoint = path.join(work, 'forge-no-checkpoint');
+    await cp(genuine, noCheckpoint, { recursive: true });
+    const forgedKey = await reSign(noCheckpoint, { keepCheckpoint: false });
+    const plain = await runVerifier(noCheckpoint);
+    expect(plain.code).toBe(1);
+    expect(plain.out).toContain('FAIL  checkpoint: 清单中没有保管链签名检查点');
+    expect(plain.out).toContain('NOT VERIFIED');
+    expect(plain.out).not.toMatch(/^通过校验 VERIFIED/m);
+    expect(plain.out).toContain(`Signing key fingerprint: ${forgedKey}`);
+    expect((await runVerifier(noCheckpoint, '--key', published)).code).toBe(1);
+
+    // Re-signed with a checkpoint the forger signed too: self-consistent, so only the trust anchor catches it.
+    const withCheckpoint = path.join(work, 'forge-checkpoint');
+    await cp(genuine, withCheckpoint, { recursive: true });
+    const forgedKey2 = await reSign(withCheckpoint, { keepCheckpoint: true });
+    const unanchored = await runVerifier(withCheckpoint);
+    expect(unanchored.code).toBe(3);
+    expect(unanchored.out).toContain(`AUTHENTICITY NOT ESTABLISHED`);
+    expect(unanchored.out).toContain(`Compare the fingerprint ${forgedKey2}`);
+    const anchored = await runVerifier(withCheckpoint, '--key', published);
+    expect(anchored.code).toBe(1);
+    expect(anchored.out).toContain(`the signing key is ${forgedKey2}, not the expected ${published}`);
+    // The forger's own fingerprint "verifies" only for someone who takes the forger's word for the key.
+    expect((await runVerifier(withCheckpoint, '--key', forgedKey2)).code).toBe(0);
+  });
+
+  it('names segments, joined recordings and picture-in-picture copies apart in the manifest, the README and the output', async () => {
+    const db = h.services.db;
+    const camera = await h.registerDevice('camera');
+    const sessionId = randomUUID();
+    await db.query(`insert into interrogation_sessions (id, case_id, room, declared_start) values ($1, $2, '讯问室2', now() - interval '1 hour')`, [sessionId, caseId]);
+    const segment = (await seedMedia(db, h.services.store, camera.id, { officerId: '013579', filename: 'seg-00001.mp4' })).media;
+    const joined = (await seedMedia(db, h.services.store, camera.id, { officerId: '013579', filename: '讯问室2_全景_合并.mp4' })).media;
+    await db.query(
+      `insert into recording_segments (id, session_id, device_id, media_id, run_id, file, started_at, ended_at, duration_sec, sha256, size_bytes)
+       values ($1, $2, $3, $4, 'run-1', 'seg-00001.mp4', now() - interval '50 minutes', now() - interval '50 minutes' + interval '4 seconds', 4, $5, $6)`,
+      [randomUUID(), sessionId, camera.id, segment.id, segment.sha256, segment.sizeBytes],
+    );
+    await db.query(
+      `insert into recording_joins (id, session_id, device_id, role, media_id, sha256, segments_fingerprint, recording_finalized_at, segments, offsets, wall_start, wall_end, duration_sec, operation)
+       values ($1, $2, $3, 'overview', $4, $5, 'fp', now(), '[]', '[]', now() - interval '50 minutes', now() - interval '10 minutes', 2400, '{}')`,
+      [randomUUID(), sessionId, camera.id, joined.id, joined.sha256],
+    );
+    const pipBytes = Buffer.from('picture-in-picture review copy bytes');
+    const pipHash = new ContentHasher(false);
+    pipHash.update(pipBytes);
+    const pipKey = derivativeKey(joined.sha256, 'pip');
+    await h.services.store.put(pipKey, Readable.from([pipBytes]));
+    await new DerivativesRepository(db).insertOnce({
+      id: randomUUID(),
+      mediaId: joined.id,
+      kind: 'pip',
+      objectKey: pipKey,
+      contentType: 'video/mp4',
+      sha256: pipHash.digest().sha256,
+      sizeBytes: pipBytes.length,
+      parentSha256: joined.sha256,
+      operation: { tool: 'ffmpeg', inputs: [joined.sha256] },
+      details: {},
+    });
+
+    const created = await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/exports', { mediaIds: [segment.id, joined.id, own.id], includeProxies: true, destination: 'internal', purpose: '审查', formats: ['zip'] });
+    expect(created.status).toBe(201);
+    await waitReady(h, h.adminToken, created.body.id);
+    const dir = path.join(work, 'kinds');
+    await extractZip(await download(h, h.adminToken, created.body.id, 'zip', work), dir);
+    const manifest = JSON.parse(await readFile(path.join(dir, 'manifest.json'), 'utf8'));
+    const byId = (id: string) => manifest.media.find((m: { id: string }) => m.id === id);
+    expect(byId(segment.id)).toMatchObject({ kind: 'recording-segment', kindLabel: MEDIA_KIND_LABELS['recording-segment'], pip: null });
+    expect(byId(joined.id)).toMatchObject({ kind: 'joined-recording', kindLabel: MEDIA_KIND_LABELS['joined-recording'], pip: { path: packagePaths(joined).pip, parentSha256: joined.sha256 } });
+    expect(byId(own.id)).toMatchObject({ kind: 'field-recording' });
+    expect(MEDIA_KIND_LABELS['joined-recording']).toMatch(/^讯问合并录像（审看此文件）/);
+    expect(manifest.files).toContainEqual(expect.objectContaining({ path: packagePaths(joined).pip, role: 'pip-proxy', mediaId: joined.id }));
+    expect(await readFile(path.join(dir, packagePaths(joined).pip))).toEqual(pipBytes);
+    const readme = await readFile(path.join(dir, 'README.txt'), 'utf8');
+    expect(readme).toContain(`${MEDIA_KIND_LABELS['joined-recording']}: ${packagePaths(joined).original}`);
+    expect(readme).toContain(`${MEDIA_KIND_LABELS['recording-segment']}: ${packagePaths(segment).original}`);
+    expect(readme).toContain(`picture-in-picture review copy (not an original): ${packagePaths(joined).pip}`);
+
+    const r = await runVerifier(dir, '--key', await publishedKey(h));
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`  ${MEDIA_KIND_LABELS['joined-recording']}\n      原始文件 original: ${packagePaths(joined).original}\n      画中画审看文件`);
+    expect(r.out).toContain(`  ${MEDIA_KIND_LABELS['recording-segment']}\n      原始文件 original: ${packagePaths(segment).original}`);
+    // The picture-in-picture copy is bound to its joined recording like a proxy: a swapped one fails by name.
+    await flipByte(path.join(dir, packagePaths(joined).pip), 3);
+    expect((await runVerifier(dir, '--key', await publishedKey(h))).out).toContain(`FAIL  ${packagePaths(joined).pip}: SHA-256 is`);
   });
 
   it('stops an export whose stored original no longer matches its hash, naming the media', async () => {
@@ -348,7 +505,7 @@ describe('evidence export with originals in S3', () => {
       const dir = path.join(work, format);
       const file = await download(h, h.adminToken, created.body.id, format, work);
       await (format === 'zip' ? extractZip(file, dir) : extractIso(file, dir));
-      const r = await runVerifier(dir);
+      const r = await runVerifier(dir, '--key', await publishedKey(h));
       expect(r.out).toContain('VERIFIED: 5 files, 2 media');
       expect(r.code).toBe(0);
     }

@@ -29,6 +29,7 @@ import { LiveViewHub } from '../../devices/live-view.js';
 import { webPlugin } from './plugins/web.js';
 import { adminQueuesPlugin } from './plugins/admin-queues.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
+import { clientErrorAnswer, inputRejectedByDatabase, rejectUnstorableInput } from './input-guards.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
 export async function buildApp(services: Services): Promise<FastifyInstance> {
@@ -37,6 +38,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     // Uploads can be slow on a dock's uplink; tus resumes, but don't cut healthy transfers.
     requestTimeout: 0,
     bodyLimit: 1024 * 1024,
+    clientErrorHandler: clientErrorAnswer,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
 
@@ -61,6 +63,8 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     if ((err as { validation?: unknown }).validation) {
       return reply.code(400).send(errorBody(new Errors.VALIDATION(err.message)));
     }
+    const unstorable = inputRejectedByDatabase(err);
+    if (unstorable) return reply.code(unstorable.statusCode).send(errorBody(unstorable));
     const status = (err as { statusCode?: number }).statusCode;
     if (status && status >= 400 && status < 500) {
       return reply.code(status).send({ code: `EVM_HTTP_${status}`, message: err.message });
@@ -68,6 +72,7 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
     req.log.error({ err }, 'unhandled error');
     return reply.code(500).send(errorBody(new Errors.INTERNAL(req.id)));
   });
+  app.addHook('preHandler', rejectUnstorableInput);
   app.setNotFoundHandler((req, reply) => reply.code(404).send(errorBody(new Errors.NOT_FOUND(`route ${req.method} ${req.url}`))));
 
   await app.register(authPlugin, { services });

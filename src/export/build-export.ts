@@ -19,6 +19,8 @@ import { Errors } from '../errors.js';
 import { ContentHasher, type Digests } from '../ingest/content-hasher.js';
 import {
   MANIFEST_FORMAT,
+  MEDIA_KIND_LABELS,
+  mediaKindOf,
   PACKAGE_FILES,
   packagePaths,
   readmeText,
@@ -70,6 +72,9 @@ export async function buildExport(
   const proxies = new Map(
     exp.includeProxies ? (await Promise.all(media.map(async (m) => [m.id, await derivatives.find(m.id, 'proxy')] as const))) : [],
   );
+  const pips = new Map(exp.includeProxies ? await Promise.all(media.map(async (m) => [m.id, await derivatives.find(m.id, 'pip')] as const)) : []);
+  const recorded = await repo.recordedKinds(exp.mediaIds);
+  const kindOf = (id: string) => mediaKindOf(recorded.get(id) ?? { segment: false, joined: false });
 
   // The export is itself a custody event of every media in it, recorded once even if the build is retried.
   await db.transaction(async (tx) => {
@@ -100,13 +105,15 @@ export async function buildExport(
   const theCase = exp.caseId ? await repo.caseSummary(exp.caseId) : null;
 
   const stored: StoredEntry[] = [];
-  const layout = new Map<string, { original: string; proxy: string }>();
+  const layout = new Map<string, { original: string; proxy: string; pip: string }>();
   for (const m of media) {
     const paths = packagePaths(m);
     layout.set(m.id, paths);
     stored.push({ path: paths.original, objectKey: m.objectKey, sizeBytes: m.sizeBytes, expectedSha256: m.sha256, what: 'original', mediaId: m.id });
     const proxy = proxies.get(m.id);
     if (proxy) stored.push({ path: paths.proxy, objectKey: proxy.objectKey, sizeBytes: proxy.sizeBytes, expectedSha256: proxy.sha256, what: 'proxy', mediaId: m.id });
+    const pip = pips.get(m.id);
+    if (pip) stored.push({ path: paths.pip, objectKey: pip.objectKey, sizeBytes: pip.sizeBytes, expectedSha256: pip.sha256, what: 'pip-proxy', mediaId: m.id });
   }
   const fileBytes = stored.reduce((n, s) => n + s.sizeBytes, 0);
   const total = plannedBytes(fileBytes, exp.formats);
@@ -126,7 +133,15 @@ export async function buildExport(
   const publicKeyBytes = Buffer.from(deps.key.publicKeyPem, 'utf8');
   const signing = { algorithm: 'Ed25519' as const, keyId: deps.key.keyId, publicKeyFile: PACKAGE_FILES.publicKey, signatureFile: PACKAGE_FILES.signature, signedFile: PACKAGE_FILES.manifest };
   const readmeBytes = Buffer.from(
-    readmeText({ exportId: exp.id, createdAt, purpose: exp.purpose, case: theCase, signing, mediaCount: media.length }),
+    readmeText({
+      exportId: exp.id,
+      createdAt,
+      purpose: exp.purpose,
+      case: theCase,
+      signing,
+      mediaCount: media.length,
+      media: media.map((m) => ({ kind: kindOf(m.id), original: layout.get(m.id)!.original, pip: pips.get(m.id) ? { path: layout.get(m.id)!.pip } : null })),
+    }),
     'utf8',
   );
 
@@ -151,6 +166,7 @@ export async function buildExport(
     }
     const manifestMedia: ManifestMedia[] = media.map((m: Media) => {
       const proxy = proxies.get(m.id);
+      const pip = pips.get(m.id);
       const paths = layout.get(m.id)!;
       return {
         id: m.id,
@@ -165,8 +181,11 @@ export async function buildExport(
         recordedAt: m.recordedAt,
         recordedEnd: m.recordedEnd,
         caseNumber: m.caseNumber,
+        kind: kindOf(m.id),
+        kindLabel: MEDIA_KIND_LABELS[kindOf(m.id)],
         original: paths.original,
         proxy: proxy ? { path: paths.proxy, sha256: proxy.sha256, sizeBytes: proxy.sizeBytes, parentSha256: proxy.parentSha256, operation: proxy.operation } : null,
+        pip: pip ? { path: paths.pip, sha256: pip.sha256, sizeBytes: pip.sizeBytes, parentSha256: pip.parentSha256, operation: pip.operation } : null,
         custody: excerpts.get(m.id) ?? [],
       };
     });

@@ -8,14 +8,14 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { Errors } from '../errors.js';
 import { ContentHasher, type Digests } from '../ingest/content-hasher.js';
 
-/** A file of the package that comes from the object store (an original or a proxy). */
+/** A file of the package that comes from the object store (an original, a proxy or a picture-in-picture copy). */
 export interface StoredEntry {
   path: string;
   objectKey: string;
   sizeBytes: number;
   /** The SHA-256 PostgreSQL recorded for it; streaming anything else stops the export. */
   expectedSha256: string;
-  what: 'original' | 'proxy';
+  what: 'original' | 'proxy' | 'pip-proxy';
   mediaId: string;
 }
 

@@ -88,14 +88,14 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
     '/api/v1/custody/public-key',
     {
       schema: {
-        summary: 'The Ed25519 public key that signs custody checkpoints and export manifests (no credentials needed)',
+        summary: 'The Ed25519 public key that signs custody checkpoints and export manifests, and its fingerprint (no credentials needed)',
         tags: ['custody'],
         response: {
           200: {
             type: 'object',
             properties: {
               algorithm: { type: 'string', enum: ['Ed25519'] },
-              keyId: { type: 'string', description: "'sha256:' + hex SHA-256 of the SPKI DER: compare with the key id a package's verify.mjs prints" },
+              keyId: { type: 'string', description: "'sha256:' + hex SHA-256 of the SPKI DER: the fingerprint an agency publishes and a recipient passes to a package's verify.mjs --key" },
               publicKeyPem: { type: 'string' },
             },
             required: ['algorithm', 'keyId', 'publicKeyPem'],

@@ -15,6 +15,7 @@ import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { principalOfRaw } from './auth.js';
 import { errorBody, receiptSchema, errorSchema } from '../schemas.js';
+import { answerTusErrorsAsJson, storageFullAfterWriteError } from '../tus-errors.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 const FINISH_WAIT_MS = 10_000;
@@ -53,6 +54,8 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
     async onIncomingRequest(req, uploadId) {
       const principal = rawOf(req as TusRequest) && principalOfRaw(rawOf(req as TusRequest)!);
       if (!principal) throw tusError(new Errors.UNAUTHENTICATED());
+      // Refused before a byte lands: the creation check alone let a PATCH fill the disk bytes later.
+      if (req.method === 'PATCH') await throwIfStorageFull(store, Number(req.headers.get('content-length')) || 0, config.STORAGE_MIN_FREE_BYTES);
       // On POST the id is the one being created; ownership is recorded in onUploadCreate.
       if (req.method === 'POST' || principal.kind === 'admin') return;
       if (principal.kind !== 'device') throw tusError(new Errors.FORBIDDEN('uploads belong to devices'));
@@ -111,16 +114,20 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
       }
     },
 
-    onResponseError(_req, err) {
+    async onResponseError(_req, err) {
+      const full = await storageFullAfterWriteError(err, store, config.STORAGE_MIN_FREE_BYTES);
+      if (full) return tusError(full);
       if ('status_code' in err && err.status_code === 413 && !err.body.startsWith('{')) {
         return tusError(new Errors.UPLOAD_TOO_LARGE('(declared)', config.MAX_UPLOAD_BYTES));
       }
       if (isEvmError(err)) return tusError(err);
-      if ('status_code' in err) return undefined; // tus protocol errors keep tus's own answer
+      if ('status_code' in err) return undefined; // tus protocol errors: answered as JSON by answerTusErrorsAsJson
       log.error({ err }, 'upload request failed');
       return tusError(new Errors.INTERNAL('(see log)'));
     },
   });
+
+  answerTusErrorsAsJson(tus);
 
   tus.on(EVENTS.POST_TERMINATE, (req, _res, id) => {
     const principal = principalOfRaw(rawOf(req as TusRequest)!);

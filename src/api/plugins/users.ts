@@ -119,6 +119,8 @@ export async function usersPlugin(app: FastifyInstance, opts: { services: Servic
       if (b.unitCode && !(await cases.findUnit(b.unitCode))) {
         throw new Errors.VALIDATION(`unit ${b.unitCode} is not known: import it from the case system first`);
       }
+      // Likewise an officer number (a foreign key: unchecked, it reached PostgreSQL and came back as a 500).
+      if (b.officerNumber && !(await cases.officerExists(b.officerNumber))) throw new Errors.OFFICER_NOT_IMPORTED(b.officerNumber);
       const user = await users.insert({
         id: randomUUID(),
         username: b.username,

@@ -308,6 +308,10 @@ export class CasesRepository {
     return rows[0] ? { code: rows[0].code.trim(), name: rows[0].name, parentCode: trim(rows[0].parent_code) } : null;
   }
 
+  async officerExists(number: string): Promise<boolean> {
+    return (await this.sql.query('select 1 from officers where number = $1', [number])).length > 0;
+  }
+
   async listOfficers(opts: { unitCode?: string; limit: number; offset: number }): Promise<Officer[]> {
     const rows = await this.sql.query<{ number: string; name: string; unit_code: string }>(
       'select * from officers where ($1::text is null or unit_code = $1) order by number limit $2 offset $3',

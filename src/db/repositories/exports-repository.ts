@@ -225,4 +225,16 @@ export class ExportsRepository {
     const byId = new Map(rows.map((r) => [r.id, toMedia(r)]));
     return ids.flatMap((id) => (byId.has(id) ? [byId.get(id)!] : []));
   }
+
+  /** Which of these media the room recorder made: its segments, and the joined recordings of one camera. */
+  async recordedKinds(ids: string[]): Promise<Map<string, { segment: boolean; joined: boolean }>> {
+    const rows = await this.sql.query<{ id: string; segment: boolean; joined: boolean }>(
+      `select m.id,
+              exists (select 1 from recording_segments s where s.media_id = m.id) as segment,
+              exists (select 1 from recording_joins j where j.media_id = m.id) as joined
+         from unnest($1::uuid[]) as m(id)`,
+      [ids],
+    );
+    return new Map(rows.map((r) => [r.id, { segment: r.segment, joined: r.joined }]));
+  }
 }

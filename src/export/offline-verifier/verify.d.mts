@@ -17,15 +17,20 @@ export function hashEvent(e: {
 }): string;
 export function checkpointStatement(c: { seq: number; hash: string; at: string; keyId: string }): Buffer;
 export function keyIdOf(publicKey: KeyObject): string;
+export function normalizeFingerprint(text: string): string | null;
+export function kindLabelOf(media: { kind?: string; kindLabel?: string }): string;
 export function verifyCustodyExcerpt(media: { id: string; sha256: string; custody: unknown[] }): string[];
 export interface VerifyReport {
   ok: boolean;
+  /** The signing key is the one given with --key (the agency's published fingerprint). */
+  anchored: boolean;
   exportId?: string;
   createdAt?: string;
   keyId?: string;
   media?: number;
   files?: number;
   events?: number;
+  guide?: Array<{ id: string; kind: string; label: string; original: string; proxy: string | null; pip: string | null }>;
   failures: Array<{ subject: string; message: string }>;
   warnings: Array<{ subject: string; message: string }>;
   passed: string[];

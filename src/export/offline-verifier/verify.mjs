@@ -3,17 +3,22 @@
 //
 // Needs nothing but Node.js 18 or later: no dependencies, no network, nothing from the issuing service.
 //
-//   node verify.mjs [package-folder] [--public-key key.pem] [--key-id sha256:<hex>] [--json]
+//   node verify.mjs [package-folder] --key sha256:<fingerprint> [--public-key key.pem] [--json]
 //
 // It checks, and says exactly what failed:
 //   1. manifest.sig is a valid Ed25519 signature over the exact bytes of manifest.json (with public-key.pem, or the
-//      key given by --public-key); compare the printed key id with the one the issuing service publishes;
-//   2. every file listed in the manifest is present with the listed size, SHA-256 and (where Node supports it) SM3;
-//   3. each media's custody excerpt: every event's hash is recomputed from its content (RFC 8785 canonical JSON,
+//      key given by --public-key);
+//   2. the trust anchor: anyone can make a key and re-sign a forged package, so the signature proves authorship only
+//      when the key's fingerprint is the one the issuing agency publishes. --key <fingerprint> checks it; without
+//      --key authenticity is NOT established and the fingerprint to compare is printed;
+//   3. every file listed in the manifest is present with the listed size, SHA-256 and (where Node supports it) SM3;
+//   4. each media's custody excerpt: every event's hash is recomputed from its content (RFC 8785 canonical JSON,
 //      SHA-256), the media's own chain links are unbroken, and the chain's "media.verified" event holds the same
 //      SHA-256 as the original in the package;
-//   4. the signed checkpoint of the custody chain head included in the manifest.
-// Exit code 0: everything verified. 1: something did not. 2: the package or the arguments could not be read.
+//   5. the signed checkpoint of the custody chain head included in the manifest (a package without one fails).
+// Exit code 0: everything verified, including the key fingerprint given with --key. 1: something did not (or the
+// key is not the expected one). 2: the package or the arguments could not be read. 3: the package is intact and
+// self-consistent, but no --key was given, so who signed it was not established.
 
 import { createHash, createPublicKey, getHashes, verify as ed25519Verify } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -68,6 +73,20 @@ export function checkpointStatement(c) {
 
 export function keyIdOf(publicKey) {
   return `sha256:${sha256Hex(publicKey.export({ type: 'spki', format: 'der' }))}`;
+}
+
+/**
+ * A fingerprint as people copy it: "sha256:AB:CD…", upper or lower case, with spaces or colons between byte pairs.
+ * Returns "sha256:<64 lowercase hex>", or null when it is not a SHA-256 fingerprint at all.
+ */
+export function normalizeFingerprint(text) {
+  const hex = String(text).trim().toLowerCase().replace(/^sha-?256:/, '').replace(/[\s:]/g, '');
+  return /^[0-9a-f]{64}$/.test(hex) ? `sha256:${hex}` : null;
+}
+
+/** What a media is, for people (the signed manifest names it, Chinese first; manifests before kinds say nothing). */
+export function kindLabelOf(media) {
+  return typeof media.kindLabel === 'string' && media.kindLabel ? media.kindLabel : '录像（未注明类别）/ recording (kind not stated)';
 }
 
 function safeJoin(root, relative) {
@@ -141,7 +160,11 @@ function parseArgs(argv) {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--public-key') o.publicKey = argv[++i];
-    else if (a === '--key-id') o.keyId = argv[++i];
+    else if (a === '--key' || a === '--key-id') {
+      const given = argv[++i];
+      o.keyId = given === undefined ? null : normalizeFingerprint(given);
+      if (!o.keyId) throw new Error(`${a} needs a SHA-256 key fingerprint (sha256:<64 hex digits>), got ${JSON.stringify(given ?? '')}`);
+    }
     else if (a === '--json') o.json = true;
     else if (a === '--help' || a === '-h') o.help = true;
     else if (a.startsWith('--')) throw new Error(`unknown option ${a}`);
@@ -168,14 +191,20 @@ export async function verifyPackage(dir, options = {}) {
   else if (!ed25519Verify(null, manifestBytes, publicKey, signature)) {
     fail('manifest.sig', 'the signature does not match manifest.json: the manifest was altered after signing, or it was signed by another key');
   } else passed.push(`manifest.json signature (Ed25519, key ${keyId})`);
-  if (options.keyId && options.keyId !== keyId) fail(keyFile, `key id is ${keyId}, not the expected ${options.keyId}`);
+  // The trust anchor: a valid signature by a key nobody vouched for proves nothing about who made the package.
+  const expectedKey = options.keyId ? normalizeFingerprint(options.keyId) : null;
+  if (options.keyId && !expectedKey) fail('--key', `${JSON.stringify(options.keyId)} is not a SHA-256 key fingerprint`);
+  else if (expectedKey && expectedKey !== keyId) {
+    fail(keyFile, `签名公钥指纹 ${keyId} 与预期的 ${expectedKey} 不符：此包不是由该机构的密钥签名的 / the signing key is ${keyId}, not the expected ${expectedKey}: the package was not signed by that agency's key`);
+  }
+  const anchored = Boolean(expectedKey) && expectedKey === keyId;
 
   let manifest;
   try {
     manifest = JSON.parse(manifestBytes.toString('utf8'));
   } catch (err) {
     fail('manifest.json', `is not valid JSON (${err.message})`);
-    return { ok: false, keyId, failures, warnings, passed };
+    return { ok: false, anchored, keyId, failures, warnings, passed };
   }
   if (manifest.format !== MANIFEST_FORMAT) warnings.push({ subject: 'manifest.json', message: `format ${manifest.format}, this verifier knows ${MANIFEST_FORMAT}` });
   if (manifest.signing?.keyId && manifest.signing.keyId !== keyId) fail('manifest.json', `names signing key ${manifest.signing.keyId}, but the key used is ${keyId}`);
@@ -231,6 +260,12 @@ export async function verifyPackage(dir, options = {}) {
       warnings.push({ subject: `media ${m.id}`, message: `its custody excerpt does not record this export (${manifest.exportId})` });
     }
     events += (m.custody ?? []).length;
+    if (m.pip) {
+      const pip = byPath.get(m.pip.path);
+      if (!pip) fail(`media ${m.id}`, `its picture-in-picture proxy ${m.pip.path} is not listed in the manifest's files`);
+      else if (pip.sha256 !== m.pip.sha256) fail(`media ${m.id}`, `its picture-in-picture proxy ${m.pip.path} is listed with SHA-256 ${pip.sha256}, the derivative record says ${m.pip.sha256}`);
+      if (m.pip.parentSha256 !== m.sha256) fail(`media ${m.id}`, `its picture-in-picture proxy was made from ${m.pip.parentSha256}, not from this recording (${m.sha256})`);
+    }
     if (failures.length === before) passed.push(`media ${m.id} (${m.filename}): ${(m.custody ?? []).length} custody events, chain intact`);
   }
 
@@ -247,21 +282,35 @@ export async function verifyPackage(dir, options = {}) {
         if (e.seq === cp.seq && e.hash !== cp.hash) fail(`media ${m.id}`, `custody event ${e.seq} is ${e.hash}, the signed checkpoint says ${cp.hash}`);
       }
     }
-  } else warnings.push({ subject: 'manifest.json', message: 'carries no signed checkpoint of the custody chain' });
+  } else {
+    // Without a signed chain head the excerpts could be invented along with the key that signs them.
+    fail('checkpoint', '清单中没有保管链签名检查点，无法证明保管记录出自签发机构 / the manifest carries no signed checkpoint of the custody chain, so its custody excerpts are not bound to the issuing service');
+  }
 
-  return { ok: failures.length === 0, exportId: manifest.exportId, createdAt: manifest.createdAt, keyId, media: mediaList.length, files: files.length, events, failures, warnings, passed };
+  const guide = mediaList.map((m) => ({
+    id: m.id,
+    kind: m.kind ?? 'field-recording',
+    label: kindLabelOf(m),
+    original: m.original,
+    proxy: m.proxy?.path ?? null,
+    pip: m.pip?.path ?? null,
+  }));
+  return { ok: failures.length === 0, anchored, exportId: manifest.exportId, createdAt: manifest.createdAt, keyId, media: mediaList.length, files: files.length, events, guide, failures, warnings, passed };
 }
+
+const USAGE = 'usage: node verify.mjs [package-folder] --key sha256:<fingerprint> [--public-key key.pem] [--json]';
 
 async function main() {
   let o;
   try {
     o = parseArgs(process.argv.slice(2));
   } catch (err) {
-    console.error(`${err.message}\nusage: node verify.mjs [package-folder] [--public-key key.pem] [--key-id sha256:<hex>] [--json]`);
+    console.error(`${err.message}\n${USAGE}`);
     return 2;
   }
   if (o.help) {
-    console.log('usage: node verify.mjs [package-folder] [--public-key key.pem] [--key-id sha256:<hex>] [--json]');
+    console.log(USAGE);
+    console.log('  --key  签发机构公布的签名公钥指纹 / the signing key fingerprint the issuing agency publishes');
     return 0;
   }
   const dir = path.resolve(o.dir ?? path.dirname(fileURLToPath(import.meta.url)));
@@ -269,24 +318,43 @@ async function main() {
   try {
     report = await verifyPackage(dir, { publicKey: o.publicKey, keyId: o.keyId });
   } catch (err) {
-    console.error(`Cannot verify ${dir}: ${err.message}`);
+    console.error(`无法校验 / Cannot verify ${dir}: ${err.message}`);
     return 2;
   }
+  const code = !report.ok ? 1 : report.anchored ? 0 : 3;
   if (o.json) {
     console.log(JSON.stringify(report, null, 2));
-    return report.ok ? 0 : 1;
+    return code;
   }
-  console.log(`Evidence package ${report.exportId ?? '?'} created ${report.createdAt ?? '?'}`);
-  console.log(`Signing key ${report.keyId}: compare it with the key the issuing service publishes (GET /api/v1/custody/public-key).`);
+  console.log(`证据导出包 Evidence package ${report.exportId ?? '?'}，生成于 created ${report.createdAt ?? '?'}`);
+  console.log(`签名公钥指纹 Signing key fingerprint: ${report.keyId}`);
   for (const p of report.passed) console.log(`  OK    ${p}`);
   for (const w of report.warnings) console.log(`  WARN  ${w.subject}: ${w.message}`);
   for (const f of report.failures) console.log(`  FAIL  ${f.subject}: ${f.message}`);
-  if (report.ok) {
-    console.log(`VERIFIED: ${report.files} files, ${report.media} media, ${report.events} custody events.`);
-    return 0;
+  if (report.guide?.length) {
+    console.log('包内录像 What is in the package:');
+    for (const g of report.guide) {
+      console.log(`  ${g.label}`);
+      console.log(`      原始文件 original: ${g.original}`);
+      if (g.proxy) console.log(`      审看代理（非原件）review proxy (not the original): ${g.proxy}`);
+      if (g.pip) console.log(`      画中画审看文件（两路画面合成，非原件）picture-in-picture review copy (both cameras, not an original): ${g.pip}`);
+    }
   }
-  console.log(`NOT VERIFIED: ${report.failures.length} problem(s) found.`);
-  return 1;
+  if (!report.ok) {
+    console.log(`未通过校验 NOT VERIFIED: 发现 ${report.failures.length} 个问题 / ${report.failures.length} problem(s) found.`);
+    return code;
+  }
+  if (report.anchored) {
+    console.log(`通过校验 VERIFIED: ${report.files} files, ${report.media} media, ${report.events} custody events; 签名公钥与预期指纹一致 / signed by the expected key ${report.keyId}.`);
+    return code;
+  }
+  console.log('内容完整，但未确认签发者 / INTACT BUT AUTHENTICITY NOT ESTABLISHED:');
+  console.log(`  文件、签名与保管链相互一致，但任何人都能生成密钥并重新签名伪造的包。请将上面的指纹 ${report.keyId}`);
+  console.log('  与签发机构公布的指纹（其服务的 GET /api/v1/custody/public-key，或机构的公文/网站）核对，并以 --key <指纹> 重新运行。');
+  console.log(`  Files, signature and custody chain agree with each other, but anyone can make a key and re-sign a forged package.`);
+  console.log(`  Compare the fingerprint ${report.keyId} with the one the issuing agency publishes (its service's`);
+  console.log('  GET /api/v1/custody/public-key, or its official notice) and run again with --key <fingerprint>.');
+  return code;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(path.resolve(process.argv[1])).href) {
