@@ -108,7 +108,7 @@ export const Errors = {
   DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
   // player: watched coverage
   REVIEW_NOT_WATCHED: createError('EVM_REVIEW_NOT_WATCHED', 'Recording %s was watched %s at normal speed or slower; the "recording reviewed" step needs %s (REVIEW_MIN_WATCHED_SHARE) or a written reason for reviewing less (belowShareReason)', 409),
-  UPLOAD_LOCKED: createError('EVM_UPLOAD_LOCKED', 'Upload %s is being written through another request: retry shortly from the offset HEAD reports', 423),
+  UPLOAD_LOCKED: createError('EVM_UPLOAD_LOCKED', 'Another request is writing to this upload (%s): retry shortly from the offset HEAD reports', 423),
   // tus protocol errors of the upload routes (src/api/tus-errors.ts), with the status codes tus clients rely on
   TUS_VERSION_REQUIRED: createError('EVM_TUS_VERSION_REQUIRED', 'Send "Tus-Resumable: 1.0.0": uploads speak tus 1.0.0', 412),
   TUS_INVALID_HEADER: createError('EVM_TUS_INVALID_HEADER', 'Invalid tus header(s): %s', 400),
@@ -119,7 +119,6 @@ export const Errors = {
   TUS_SIZE_EXCEEDED: createError('EVM_TUS_SIZE_EXCEEDED', 'More bytes were sent than the Upload-Length declared', 413),
   TUS_LENGTH_REQUIRED: createError('EVM_TUS_LENGTH_REQUIRED', 'Upload-Length is required (deferred length is not accepted)', 400),
   TUS_INVALID_METADATA: createError('EVM_TUS_INVALID_METADATA', 'Upload-Metadata must be comma-separated "key base64value" pairs with unique, non-empty keys', 400),
-  TUS_UPLOAD_BUSY: createError('EVM_TUS_UPLOAD_BUSY', 'Another request is writing to this upload: retry shortly (%s)', 423),
   TUS_ALREADY_COMPLETE: createError('EVM_TUS_ALREADY_COMPLETE', 'A completed upload cannot be terminated: it is evidence now', 400),
   TUS_UNSUPPORTED: createError('EVM_TUS_UNSUPPORTED', 'This tus extension is not supported here: %s', 400),
   TUS_PROTOCOL: createError('EVM_TUS_PROTOCOL', 'The upload request was refused: %s', 400),

@@ -14,9 +14,9 @@ import { errorBody } from './schemas.js';
  */
 const BY_TUS_BODY = new Map<string, () => EvmError>([
   [ERRORS.MISSING_OFFSET.body, () => new Errors.TUS_OFFSET_REQUIRED()],
-  [ERRORS.ABORTED.body, () => new Errors.TUS_UPLOAD_BUSY('the request was aborted for another one on the same upload')],
+  [ERRORS.ABORTED.body, () => new Errors.UPLOAD_LOCKED('the request was aborted for another one on the same upload')],
   [ERRORS.INVALID_TERMINATION.body, () => new Errors.TUS_ALREADY_COMPLETE()],
-  [ERRORS.ERR_LOCK_TIMEOUT.body, () => new Errors.TUS_UPLOAD_BUSY('its lock was not released in time')],
+  [ERRORS.ERR_LOCK_TIMEOUT.body, () => new Errors.UPLOAD_LOCKED('its lock was not released in time')],
   [ERRORS.INVALID_CONTENT_TYPE.body, () => new Errors.TUS_CONTENT_TYPE_REQUIRED()],
   [ERRORS.FILE_NOT_FOUND.body, () => new Errors.NOT_FOUND('upload')],
   [ERRORS.INVALID_OFFSET.body, () => new Errors.TUS_OFFSET_CONFLICT()],
