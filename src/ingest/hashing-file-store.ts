@@ -44,9 +44,10 @@ export class HashingFileStore extends FileStore {
     const file = createWriteStream(this.pathOf(id), { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 });
     try {
       await pipeline(readable, tap, file);
-    } catch {
-      // Bytes that reached the disk stay; the offset a client resumes from is the file's size (see getUpload).
-      throw ERRORS.FILE_WRITE_ERROR;
+    } catch (err) {
+      // Bytes that reached the disk stay; the offset a client resumes from is the file's size (see getUpload). The
+      // cause travels with tus's error so a full disk is answered 507, not a generic write failure.
+      throw { ...ERRORS.FILE_WRITE_ERROR, cause: err };
     }
     return offset + received;
   }
