@@ -22,9 +22,10 @@ import { RetentionPage } from './pages/Retention';
 import { AuditPage } from './pages/Audit';
 
 function RequireLogin({ children }: { children: ReactNode }) {
-  const { user } = useAuth();
+  const { user, previousUsername } = useAuth();
   const loc = useLocation();
-  if (!user) return <Navigate to="/login" replace state={{ from: loc.pathname + loc.search }} />;
+  // `by` says whose page this was, so the next person to sign in is not sent to it (see landingOf).
+  if (!user) return <Navigate to="/login" replace state={{ from: loc.pathname + loc.search, by: previousUsername }} />;
   return children;
 }
 

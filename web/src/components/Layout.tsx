@@ -62,7 +62,7 @@ export function Layout() {
           <button
             className="btn-link"
             onClick={() => {
-              void logout().then(() => navigate('/login'));
+              void logout().then(() => navigate('/login', { replace: true }));
             }}
           >
             {t('app.logout')}
