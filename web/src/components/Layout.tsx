@@ -48,8 +48,10 @@ export function Layout() {
           ))}
         </nav>
         <div className="who">
+          {/* The person by name, the role once (a name that is the role itself is not repeated). */}
           <span data-testid="current-user">
-            {user.displayName} · {t(`roles.${user.role}`)}
+            {user.displayName}
+            {user.displayName !== t(`roles.${user.role}`) && ` · ${t(`roles.${user.role}`)}`}
           </span>
           <button
             className="btn-link"
