@@ -1,4 +1,4 @@
-import type { zhCN } from './zh-CN';
+import type { zhCN } from './zh-CN.js';
 
 type Dict<T> = { [K in keyof T]: T[K] extends string ? string : Dict<T[K]> };
 
@@ -78,7 +78,7 @@ export const en: Dict<typeof zhCN> = {
     'bodycam-usage': 'Body-cam usage', storage: 'Audio/video storage', 'full-recording': 'Interrogation full recording', 'upload-timeliness': 'Upload within 24 h', 'interrogation-review': 'Interrogation recordings reviewed',
   },
   missingReason: {
-    'no-linked-recording': 'No linked footage', 'not-stored-gone-from-dock': 'Not uploaded, gone from the dock', 'stored-after-deadline': 'Uploaded after the deadline', 'never-reviewed': 'Never reviewed', 'reviewed-after-completion': 'Reviewed after the case review',
+    'no-linked-recording': 'No linked footage', 'not-stored-gone-from-dock': 'Not uploaded, gone from the dock', 'stored-after-deadline': 'Uploaded after the deadline', 'never-reviewed': 'Never reviewed', 'reviewed-after-completion': 'Reviewed after the case review', 'awaiting-review': 'Waiting for review (case under way)',
     'no-footage': 'No linked footage', 'not-stored': 'Not uploaded', 'not-recorded': 'Not recorded', 'unverified-recording': 'Not recorded by the platform', 'recording-open': 'Recording still open',
     'unexplained-gaps': 'Gap without a reason', 'span-not-covered': 'Declared span not covered', late: 'Uploaded after 24 h', 'not-reviewed': 'Not reviewed before case review',
   },
@@ -176,4 +176,8 @@ export const en: Dict<typeof zhCN> = {
     newestFirst: 'Newest first', mediaShort: 'media {{id}}',
   },
   isoWeek: { label: '{{year}}-W{{week}}' },
+  caseTriage: {
+    suspects: 'Suspects', sessions: 'Sessions', coverage: 'Coverage (lowest)', pending: 'To review', pendingN: '{{n}}/{{total}} to review', allReviewed: 'All reviewed',
+    unrecorded: '{{n}} unrecorded', pendingOnly: 'Only cases with recordings to review',
+  },
 };

@@ -83,7 +83,7 @@ export const zhCN = {
     'bodycam-usage': '执法记录仪使用率', storage: '音视频资料储存率', 'full-recording': '讯问全程录音录像率', 'upload-timeliness': '24 小时上传及时率', 'interrogation-review': '讯问录像审看率',
   },
   missingReason: {
-    'no-linked-recording': '无关联视频', 'not-stored-gone-from-dock': '未上传且已从采集站删除', 'stored-after-deadline': '超过 24 小时上传', 'never-reviewed': '未审阅', 'reviewed-after-completion': '审核完成后才审阅',
+    'no-linked-recording': '无关联视频', 'not-stored-gone-from-dock': '未上传且已从采集站删除', 'stored-after-deadline': '超过 24 小时上传', 'never-reviewed': '未审阅', 'reviewed-after-completion': '审核完成后才审阅', 'awaiting-review': '待审阅（案件审核中）',
     'no-footage': '无关联视频', 'not-stored': '未上传至平台', 'not-recorded': '未录制', 'unverified-recording': '录像未经平台录制核验', 'recording-open': '录制尚未结束',
     'unexplained-gaps': '存在未说明原因的中断', 'span-not-covered': '录像未覆盖登记时段', late: '超过 24 小时上传', 'not-reviewed': '审核前未审阅录像',
   },
@@ -185,4 +185,9 @@ export const zhCN = {
   },
   // ui: how ISO weeks read in reports and coverage.
   isoWeek: { label: '{{year}}年第{{week}}周' },
+  // ui: the case list's triage columns.
+  caseTriage: {
+    suspects: '嫌疑人', sessions: '讯问次数', coverage: '录制覆盖（最低）', pending: '待审阅', pendingN: '待审阅 {{n}}/{{total}}', allReviewed: '已全部审阅',
+    unrecorded: '{{n}} 次无录像', pendingOnly: '只看有待审阅录像的案件',
+  },
 };
