@@ -175,9 +175,15 @@ export const en: Dict<typeof zhCN> = {
     verified: 'Custody chain verified ({{at}})', broken: 'Custody verification found problems ({{at}}): {{n}}', running: 'Custody verification running ({{percent}}%)', never: 'Custody chain not verified yet',
     newestFirst: 'Newest first', mediaShort: 'media {{id}}',
   },
-  isoWeek: { label: '{{year}}-W{{week}}' },
   caseTriage: {
     suspects: 'Suspects', sessions: 'Sessions', coverage: 'Coverage (lowest)', pending: 'To review', pendingN: '{{n}}/{{total}} to review', allReviewed: 'All reviewed',
     unrecorded: '{{n}} unrecorded', pendingOnly: 'Only cases with recordings to review',
+  },
+  periodLabel: { week: '{{year}} week {{week}}', month: '{{year}}-{{month}}', quarter: '{{year}} Q{{quarter}}' },
+  coverageMore: {
+    unassignedHelp: '"Unassigned" holds items that cannot be charged to any unit or officer: a camera with no officer on record, a file without an officer number, or a case whose unit was never imported. Complete the device and people records so they count for their unit.',
+    reports: 'Report downloads', weekly: 'Weekly statistics', monthly: 'Monthly inspection', quarterly: 'Quarterly report', kind: 'Report', period: 'Period', periodHint: 'Empty: the last complete period, e.g. 2026-W49, 2026-11, 2026-Q4',
+    format: 'Format', download: 'Download', sample: 'Supervisory sample', samplePeriod: 'Sample period', draw: 'Draw sample', sampleEmpty: 'No sample drawn yet',
+    sampleDrawn: '{{period}} · {{n}} cases (drawn by {{by}} at {{at}})', sampleCase: 'Case', sampleUnit: 'Unit',
   },
 };

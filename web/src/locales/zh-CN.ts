@@ -183,11 +183,18 @@ export const zhCN = {
     verified: '保管链校验通过（{{at}}）', broken: '保管链校验发现问题（{{at}}）：{{n}} 项', running: '保管链校验进行中（{{percent}}%）', never: '保管链尚未校验',
     newestFirst: '最新记录在前', mediaShort: '视频 {{id}}',
   },
-  // ui: how ISO weeks read in reports and coverage.
-  isoWeek: { label: '{{year}}年第{{week}}周' },
   // ui: the case list's triage columns.
   caseTriage: {
     suspects: '嫌疑人', sessions: '讯问次数', coverage: '录制覆盖（最低）', pending: '待审阅', pendingN: '待审阅 {{n}}/{{total}}', allReviewed: '已全部审阅',
     unrecorded: '{{n}} 次无录像', pendingOnly: '只看有待审阅录像的案件',
+  },
+  // ui: reporting periods in words (trend axis, reports, samples).
+  periodLabel: { week: '{{year}}年第{{week}}周', month: '{{year}}年{{month}}月', quarter: '{{year}}年第{{quarter}}季度' },
+  // ui: the coverage page's explanations, report downloads and the supervisory sample.
+  coverageMore: {
+    unassignedHelp: '“未归属”是无法计入任何单位或民警的项目：例如记录仪未登记使用民警、文件未注明警号，或案件单位未导入。请在设备与人员资料中补全，使其计入相应单位。',
+    reports: '统计报表下载', weekly: '周统计', monthly: '月巡查', quarterly: '季通报', kind: '报表', period: '期间', periodHint: '留空为上一个完整期间，如 2026-W49、2026-11、2026-Q4',
+    format: '格式', download: '下载', sample: '抽查案件（监督抽样）', samplePeriod: '抽样期间', draw: '抽取样本', sampleEmpty: '尚未抽取样本',
+    sampleDrawn: '{{period}} · 抽取 {{n}} 起案件（{{by}} 于 {{at}}）', sampleCase: '案件', sampleUnit: '单位',
   },
 };
