@@ -100,7 +100,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
     await signIn(page, 'admin1');
     await page.waitForURL(/\/admin\/uploads$/, SPA);
-    // The role once beside the name (createPeople makes the display name the user name).
+    // The person by name and the role once (createPeople makes the display name the user name) …
     await expect(page.getByTestId('current-user').textContent()).resolves.toBe('admin1 · 系统管理员');
     await page.goto(`${h.baseUrl}/admin/devices`);
     await page.getByText('IRC-FRONTAL-9').first().waitFor();
@@ -113,6 +113,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     }
     expect(consoleErrors).toEqual([]);
     await page.context().close();
+
+    // … and an account named after its role (as the demo's were) reads once, not "系统管理员 · 系统管理员".
+    const made = await api(h.adminToken, '/api/v1/users', { body: { username: 'sysadmin', displayName: '系统管理员', role: 'admin', password: PASSWORD } });
+    expect(made.status, JSON.stringify(made.body)).toBe(201);
+    const second = await newPage();
+    await signIn(second, 'sysadmin');
+    await expect(second.getByTestId('current-user').textContent()).resolves.toBe('系统管理员');
+    await second.context().close();
   });
 
   it("lands each sign-in on that person's start page, not the previous person's", async () => {
@@ -122,7 +130,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await page.getByTestId('dock-table').waitFor();
     // The admin's session ends while the page is open (signed out elsewhere): the next request sends this tab to
     // the login form, and the officer who signs in next must not inherit the admin's page.
-    const token = await page.evaluate(() => sessionStorage.getItem('evm.token'));
+    const token = await page.evaluate('sessionStorage.getItem("evm.token")') as string | null;
     expect((await api(token, '/api/v1/auth/logout', { method: 'POST' })).status).toBeLessThan(300);
     await page.reload();
     await page.waitForURL(/\/login/, SPA);
@@ -191,7 +199,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     const review = page.getByTestId('rate-interrogation-review');
     await review.waitFor();
     await expect(review.getByTestId('rate-fraction').textContent()).resolves.toContain('0 / 2');
-    await shot(page, '24-admin-coverage-review-rate');
+    // The weekly report downloads from the page (the API takes the bearer token only) …
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('report-download').click()]);
+    expect(download.suggestedFilename()).toMatch(/\.csv$/);
+    // … and a supervisory sample of this month is drawn there, its period in Chinese.
+    const [year, month] = localDay.split('-');
+    await page.getByTestId('supervisory-sample').getByLabel('抽样期间').fill(`${year}-${month}`);
+    await page.getByTestId('sample-draw').click();
+    await expect(page.getByTestId('sample-summary').textContent()).resolves.toContain(`${year}年${Number(month)}月`);
+    await shot(page, '24-admin-coverage-reports-sample');
     await page.context().close();
   });
 });
