@@ -69,6 +69,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
       const m = await insertVerifiedMedia(h, overview.id, { recordedAt: iso(T0), durationSec: 1800 });
       expect((await api(h.adminToken, `/api/v1/media/${m}/links`, { body: { sessionId, reason: '讯问录像' } })).status).toBe(201);
     }
+    // The officer's own body-cam file, linked to the case: what 我的视频 lists.
+    const bwc = await h.registerDevice('camera', 'BWC-OFFICER-1');
+    const own = await insertVerifiedMedia(h, bwc.id, { officerId: '013579', recordedAt: iso(T0 - 3600_000), durationSec: 600 });
+    expect((await api(h.adminToken, `/api/v1/media/${own}/links`, { body: { caseId, reason: '现场执法' } })).status).toBe(201);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
@@ -137,6 +141,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await signIn(page, 'officer1');
     await page.waitForURL(/\/cases$/, SPA);
     expect(await page.getByTestId('forbidden').count()).toBe(0);
+    // The officer's own footage, from the menu: its state and the case it is linked to.
+    await page.getByRole('link', { name: '我的视频' }).click();
+    await page.waitForURL(/\/my-media$/, SPA);
+    const row = page.getByTestId('my-media-row');
+    await row.first().waitFor();
+    expect(await row.count()).toBe(1);
+    await expect(row.getByTestId('my-media-links').textContent()).resolves.toContain('A3301002026120001');
+    await expect(row.textContent()).resolves.toContain('可播放');
+    await shot(page, '25-officer-my-media');
     // And by the menu: the officer signs out, the admin signs in and starts on the admin's own page.
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL(/\/login/, SPA);

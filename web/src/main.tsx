@@ -20,6 +20,7 @@ import { LivePage } from './pages/Live';
 import { OpsPage } from './pages/Ops';
 import { RetentionPage } from './pages/Retention';
 import { AuditPage } from './pages/Audit';
+import { MyMediaPage } from './pages/MyMedia';
 
 function RequireLogin({ children }: { children: ReactNode }) {
   const { user, previousUsername } = useAuth();
@@ -58,6 +59,7 @@ function App() {
         <Route path="cases" element={<RequireRole roles={CASE_ROLES}><CasesPage /></RequireRole>} />
         <Route path="cases/:caseId" element={<RequireRole roles={CASE_ROLES}><CasePage /></RequireRole>} />
         <Route path="media/:mediaId" element={<PlayerPage />} />
+        <Route path="my-media" element={<MyMediaPage />} />
         <Route path="exports" element={<ExportsPage />} />
         <Route path="access" element={<AccessPage />} />
         <Route path="admin" element={<RequireRole roles={ADMIN}><CoveragePage /></RequireRole>} />

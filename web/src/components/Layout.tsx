@@ -14,6 +14,7 @@ interface NavItem {
 /** The menu shows only what the role can do; the API refuses the rest anyway. */
 export const NAV: NavItem[] = [
   { to: '/cases', key: 'nav.cases', roles: ['reviewer', 'unit_head', 'admin', 'officer'] },
+  { to: '/my-media', key: 'myMedia.nav', roles: ['officer'] },
   { to: '/exports', key: 'nav.exports', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/access', key: 'nav.access', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/admin', key: 'nav.coverage', roles: ['admin'], end: true },

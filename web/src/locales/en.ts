@@ -186,4 +186,8 @@ export const en: Dict<typeof zhCN> = {
     format: 'Format', download: 'Download', sample: 'Supervisory sample', samplePeriod: 'Sample period', draw: 'Draw sample', sampleEmpty: 'No sample drawn yet',
     sampleDrawn: '{{period}} · {{n}} cases (drawn by {{by}} at {{at}})', sampleCase: 'Case', sampleUnit: 'Unit',
   },
+  myMedia: {
+    nav: 'My footage', title: 'My footage', intro: 'Footage under your officer number: whether it arrived and was processed, and the case or incident it belongs to.', count: '{{n}} files', none: 'No footage of yours yet',
+    status: 'Upload & processing', unlinked: 'Not linked',
+  },
 };

@@ -197,4 +197,9 @@ export const zhCN = {
     format: '格式', download: '下载', sample: '抽查案件（监督抽样）', samplePeriod: '抽样期间', draw: '抽取样本', sampleEmpty: '尚未抽取样本',
     sampleDrawn: '{{period}} · 抽取 {{n}} 起案件（{{by}} 于 {{at}}）', sampleCase: '案件', sampleUnit: '单位',
   },
+  // ui: the officer's own footage.
+  myMedia: {
+    nav: '我的视频', title: '我的视频', intro: '本人警号名下的执法视频：是否已上传入库、处理进度，以及关联的案件或警情。', count: '共 {{n}} 个文件', none: '暂无本人视频',
+    status: '上传与处理', unlinked: '未关联',
+  },
 };
