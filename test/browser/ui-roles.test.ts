@@ -48,6 +48,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
           { caseNumber: 'B3301002026120002', kind: 'criminal', title: '赵某诈骗案', unitCode: OTHER_UNIT },
         ],
         persons: [{ externalId: 'P-1', caseNumber: 'A3301002026120001', name: '王某', role: 'suspect' }],
+        incidents: [
+          { id: 'JJ-901', caseNumber: 'A3301002026120001', unitCode: UNIT, officerNumbers: ['013579'], startedAt: iso(T0 - 7200_000), endedAt: iso(T0 - 5400_000), place: '中山路' },
+          { id: 'JJ-902', unitCode: UNIT, officerNumbers: ['013579'], startedAt: iso(T0 - 6000_000), endedAt: iso(T0 - 4800_000), place: '解放路' },
+        ],
         sessions: [
           { externalId: 'S-1', caseNumber: 'A3301002026120001', suspectExternalId: 'P-1', room: '第一讯问室', interrogators: ['013579'], declaredStart: iso(T0), declaredEnd: iso(T0 + 3600_000) },
         ],
@@ -180,6 +184,41 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await expect(page.getByTestId('error-text').textContent()).resolves.toContain('无权进行此操作');
     await expect(page.getByTestId('error-detail').textContent()).resolves.toMatch(/^Not allowed/);
     await shot(page, '22-reviewer-refused-in-chinese');
+    await page.context().close();
+  });
+
+  it('lets a reviewer decide an ambiguous match and link footage by hand, each with a reason', async () => {
+    // An ambiguous match as the link job leaves it: footage overlapping both incidents of its officer. Both files
+    // carry the case (as a dock's caseNumber would) so they are in the reviewer's scope: footage outside one's scope
+    // cannot be linked, and the page says so.
+    const camera = await h.registerDevice('camera', 'BWC-AMBIGUOUS');
+    const ambiguous = await insertVerifiedMedia(h, camera.id, { officerId: '013579', recordedAt: iso(T0 - 6600_000), recordedEnd: iso(T0 - 5000_000) });
+    await h.services.db.query(`insert into link_suggestions (id, media_id, incident_ids) values (gen_random_uuid(), $1, '{JJ-901,JJ-902}')`, [ambiguous]);
+    const loose = await insertVerifiedMedia(h, camera.id, { officerId: '013579', recordedAt: iso(T0 - 3600_000) });
+    for (const m of [ambiguous, loose]) expect((await api(h.adminToken, `/api/v1/media/${m}/links`, { body: { caseId, reason: '采集站登记案件编号' } })).status).toBe(201);
+    const page = await newPage();
+    await signIn(page, 'reviewer1');
+    await page.getByRole('link', { name: '视频关联' }).click();
+    await page.waitForURL(/\/links$/, SPA);
+    const card = page.getByTestId('suggestion');
+    await card.waitFor();
+    expect(await card.getByTestId('candidate').count()).toBe(2);
+    await shot(page, '26-reviewer-link-suggestions');
+    await card.getByLabel('JJ-901').check();
+    await card.getByTestId('suggestion-reason').fill('视频内容为中山路警情现场');
+    await card.getByTestId('suggestion-resolve').click();
+    await page.getByTestId('no-suggestions').waitFor();
+    const links = await api(tokens.reviewer1!, `/api/v1/media/${ambiguous}/links`);
+    expect(links.body.map((l: { incidentId: string | null }) => l.incidentId).filter(Boolean)).toEqual(['JJ-901']);
+
+    const manual = page.getByTestId('manual-link');
+    await manual.getByLabel('视频 ID').fill(loose);
+    await manual.getByLabel('警情编号（填写则关联警情）').fill('JJ-902');
+    await manual.getByLabel('理由').fill('视频内容为解放路警情现场');
+    await page.getByTestId('manual-link-submit').click();
+    await page.getByTestId('manual-link-done').waitFor();
+    const linked = await api(tokens.reviewer1!, `/api/v1/media/${loose}/links`);
+    expect(linked.body).toContainEqual(expect.objectContaining({ incidentId: 'JJ-902', reason: '视频内容为解放路警情现场', source: 'manual' }));
     await page.context().close();
   });
 

@@ -21,6 +21,7 @@ import { OpsPage } from './pages/Ops';
 import { RetentionPage } from './pages/Retention';
 import { AuditPage } from './pages/Audit';
 import { MyMediaPage } from './pages/MyMedia';
+import { LinksPage } from './pages/Links';
 
 function RequireLogin({ children }: { children: ReactNode }) {
   const { user, previousUsername } = useAuth();
@@ -60,6 +61,7 @@ function App() {
         <Route path="cases/:caseId" element={<RequireRole roles={CASE_ROLES}><CasePage /></RequireRole>} />
         <Route path="media/:mediaId" element={<PlayerPage />} />
         <Route path="my-media" element={<MyMediaPage />} />
+        <Route path="links" element={<RequireRole roles={['admin', 'reviewer', 'unit_head']}><LinksPage /></RequireRole>} />
         <Route path="exports" element={<ExportsPage />} />
         <Route path="access" element={<AccessPage />} />
         <Route path="admin" element={<RequireRole roles={ADMIN}><CoveragePage /></RequireRole>} />

@@ -15,6 +15,7 @@ interface NavItem {
 export const NAV: NavItem[] = [
   { to: '/cases', key: 'nav.cases', roles: ['reviewer', 'unit_head', 'admin', 'officer'] },
   { to: '/my-media', key: 'myMedia.nav', roles: ['officer'] },
+  { to: '/links', key: 'links.nav', roles: ['reviewer', 'unit_head', 'admin'] },
   { to: '/exports', key: 'nav.exports', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/access', key: 'nav.access', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/admin', key: 'nav.coverage', roles: ['admin'], end: true },

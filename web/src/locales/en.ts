@@ -190,4 +190,10 @@ export const en: Dict<typeof zhCN> = {
     nav: 'My footage', title: 'My footage', intro: 'Footage under your officer number: whether it arrived and was processed, and the case or incident it belongs to.', count: '{{n}} files', none: 'No footage of yours yet',
     status: 'Upload & processing', unlinked: 'Not linked',
   },
+  links: {
+    nav: 'Linking', title: 'Linking footage', intro: 'Footage the automatic matcher could not place (it overlaps several incidents of its officer) is decided here; footage can also be linked by hand. Each needs a reason and is a custody event.',
+    none: 'No suggestion waiting', officer: 'Officer', incident: 'Incident', place: 'Place', when: 'When', overlap: 'Overlap', case: 'Case', linkedNow: 'linked',
+    reason: 'Reason', reasonHint: 'e.g. the footage shows this incident', resolve: 'Confirm ({{n}} incidents)', manualTitle: 'Link by hand', mediaId: 'Media ID', caseNumber: 'Case number',
+    incidentId: 'Incident ID (links the incident)', link: 'Link', linked: 'Linked and recorded in the custody chain', noSuchCase: 'No case {{n}}',
+  },
 };

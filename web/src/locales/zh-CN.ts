@@ -202,4 +202,11 @@ export const zhCN = {
     nav: '我的视频', title: '我的视频', intro: '本人警号名下的执法视频：是否已上传入库、处理进度，以及关联的案件或警情。', count: '共 {{n}} 个文件', none: '暂无本人视频',
     status: '上传与处理', unlinked: '未关联',
   },
+  // ui: link suggestions and linking by hand.
+  links: {
+    nav: '视频关联', title: '视频关联', intro: '自动关联无法确定归属的视频（与同一民警的多起警情时间重叠）在此由人工确认；也可手工关联视频，均须说明理由并记入保管链。',
+    none: '没有待确认的关联建议', officer: '警号', incident: '警情编号', place: '地点', when: '时间', overlap: '重叠时长', case: '案件', linkedNow: '已关联',
+    reason: '理由', reasonHint: '如：视频内容为该警情现场', resolve: '确认关联（{{n}} 起警情）', manualTitle: '手工关联', mediaId: '视频 ID', caseNumber: '案件编号',
+    incidentId: '警情编号（填写则关联警情）', link: '关联', linked: '已关联，并记入保管链', noSuchCase: '未找到案件 {{n}}',
+  },
 };
