@@ -196,4 +196,5 @@ export const en: Dict<typeof zhCN> = {
     reason: 'Reason', reasonHint: 'e.g. the footage shows this incident', resolve: 'Confirm ({{n}} incidents)', manualTitle: 'Link by hand', mediaId: 'Media ID', caseNumber: 'Case number',
     incidentId: 'Incident ID (links the incident)', link: 'Link', linked: 'Linked and recorded in the custody chain', noSuchCase: 'No case {{n}}',
   },
+  uploadsVia: { tus: 'Pushed', ftp: 'FTP pull', folder: 'Folder pull' },
 };

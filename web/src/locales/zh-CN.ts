@@ -209,4 +209,6 @@ export const zhCN = {
     reason: '理由', reasonHint: '如：视频内容为该警情现场', resolve: '确认关联（{{n}} 起警情）', manualTitle: '手工关联', mediaId: '视频 ID', caseNumber: '案件编号',
     incidentId: '警情编号（填写则关联警情）', link: '关联', linked: '已关联，并记入保管链', noSuchCase: '未找到案件 {{n}}',
   },
+  // ui: how a file reached the platform (uploads screen).
+  uploadsVia: { tus: '主动上传', ftp: 'FTP 拉取', folder: '目录拉取' },
 };
