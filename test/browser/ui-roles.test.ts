@@ -5,6 +5,7 @@
  * chain's verification status and every event type in words; the case list's triage columns; 讯问录像审看率
  * counting recordings that wait. Screenshots (zh-CN) go to test-results/screenshots/ (20-… for this file).
  */
+import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
@@ -73,6 +74,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
       const m = await insertVerifiedMedia(h, overview.id, { recordedAt: iso(T0), durationSec: 1800 });
       expect((await api(h.adminToken, `/api/v1/media/${m}/links`, { body: { sessionId, reason: '讯问录像' } })).status).toBe(201);
     }
+    // A file an FTP dock delivered (the pull path has no tus upload): the uploads screen lists it too.
+    const ftpDock = await h.registerDevice('dock', 'FTP-DOCK-9');
+    const source = randomUUID();
+    await h.services.db.query(
+      `insert into dock_pull_sources (id, device_id, protocol, location, remote_dir, done_dir, ack_mode, extensions, poll_interval_sec, stable_sec)
+       values ($1, $2, 'ftp', 'ftp://127.0.0.1:2121', '/', '/done', 'rename', '{mp4}', 30, 5)`,
+      [source, ftpDock.id],
+    );
+    await h.services.db.query(`insert into dock_remote_files (source_id, name, size_bytes, status) values ($1, 'FTP_BWC_0900.mp4', 4096, 'pending')`, [source]);
     // The officer's own body-cam file, linked to the case: what 我的视频 lists.
     const bwc = await h.registerDevice('camera', 'BWC-OFFICER-1');
     const own = await insertVerifiedMedia(h, bwc.id, { officerId: '013579', recordedAt: iso(T0 - 3600_000), durationSec: 600 });
@@ -110,6 +120,10 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await page.waitForURL(/\/admin\/uploads$/, SPA);
     // The person by name and the role once (createPeople makes the display name the user name) …
     await expect(page.getByTestId('current-user').textContent()).resolves.toBe('admin1 · 系统管理员');
+    // The uploads screen shows the FTP dock's file waiting, marked as pulled.
+    await page.getByTestId('uploads-in-flight').getByText('FTP_BWC_0900.mp4').waitFor();
+    expect(await page.getByTestId('upload-via').allTextContents()).toContain('FTP 拉取');
+    await shot(page, '27-admin-uploads-pulled');
     await page.goto(`${h.baseUrl}/admin/devices`);
     await page.getByText('IRC-FRONTAL-9').first().waitFor();
     expect(await page.getByTestId('forbidden').count()).toBe(0);
