@@ -168,7 +168,14 @@ describe('custody verification on PostgreSQL + local disk', () => {
     const next = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?limit=5&afterSeq=${paged.body.nextAfterSeq}`);
     expect(next.body.items[0].seq).toBe(paged.body.nextAfterSeq + 1);
     const future = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
-    expect(future.body).toEqual({ items: [], nextAfterSeq: null });
+    expect(future.body).toEqual({ items: [], nextAfterSeq: null, nextBeforeSeq: null });
+    // Newest first (the audit page): descending seq, paged below nextBeforeSeq without gaps or repeats.
+    const newest = await call(h.baseUrl, auditor.token, 'GET', '/api/v1/custody/events?order=desc&limit=5');
+    const seqs = newest.body.items.map((e: { seq: number }) => e.seq);
+    expect(seqs).toEqual([...seqs].sort((a: number, b: number) => b - a));
+    expect(newest.body.nextBeforeSeq).toBe(seqs[4]);
+    const older = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?order=desc&limit=5&beforeSeq=${newest.body.nextBeforeSeq}`);
+    expect(older.body.items[0].seq).toBe(seqs[4] - 1);
     expect((await call(h.baseUrl, officer.token, 'GET', '/api/v1/custody/events')).status).toBe(403);
     expect((await call(h.baseUrl, auditor.token, 'GET', '/api/v1/custody/events?type=nonsense')).status).toBe(400);
   });

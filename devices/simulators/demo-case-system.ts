@@ -20,9 +20,9 @@ const DEMO_OFFICERS = [
   { number: '011223', name: '王强' },
 ];
 const DEMO_ACCOUNTS = [
-  { username: 'admin', displayName: '系统管理员', role: 'admin' },
-  { username: 'reviewer', displayName: '法制审核员', role: 'reviewer', unitCode: DEMO_UNIT },
-  { username: 'unithead', displayName: '所长', role: 'unit_head', unitCode: DEMO_UNIT },
+  { username: 'admin', displayName: '陈静', role: 'admin' },
+  { username: 'reviewer', displayName: '刘洋', role: 'reviewer', unitCode: DEMO_UNIT },
+  { username: 'unithead', displayName: '周建国', role: 'unit_head', unitCode: DEMO_UNIT },
   { username: 'officer', displayName: '张伟', role: 'officer', unitCode: DEMO_UNIT, officerNumber: '013579' },
 ] as const;
 

@@ -35,6 +35,7 @@ export const caseSchema = {
     title: str,
     status: { type: 'string', enum: ['open', 'under_review', 'review_completed', 'closed'] },
     unitCode: str,
+    unitName: { type: ['string', 'null'], description: "the unit's name (null when the unit was never imported)" },
     openedAt: dateTime,
     closedAt: nDateTime,
     reviewCompletedAt: nDateTime,
@@ -42,6 +43,21 @@ export const caseSchema = {
     reviewFinding: nstr,
   },
   required: ['id', 'caseNumber', 'kind', 'status', 'unitCode', 'openedAt'],
+} as const;
+
+/** A case in the search results: the case plus what a reviewer triages by. */
+export const caseListItemSchema = {
+  type: 'object',
+  properties: {
+    ...caseSchema.properties,
+    suspects: { type: 'array', items: str },
+    sessions: { type: 'integer', description: 'interrogation and questioning sessions' },
+    sessionsUnrecorded: { type: 'integer', description: 'sessions with no recording linked' },
+    coverageMin: { type: ['number', 'null'], description: "lowest share of a session's declared span recorded (0..1); null when none recorded by the platform" },
+    recordings: { type: 'integer', description: 'interrogation recordings a reviewer must watch' },
+    recordingsPending: { type: 'integer', description: 'of those, not yet marked reviewed (待审阅)' },
+  },
+  required: [...caseSchema.required, 'suspects', 'sessions', 'sessionsUnrecorded', 'coverageMin', 'recordings', 'recordingsPending'],
 } as const;
 
 export const incidentSchema = {

@@ -9,6 +9,10 @@ export interface EventSearch {
   from?: string;
   to?: string;
   afterSeq?: number;
+  /** With order desc: continue below this seq (nextBeforeSeq of the previous page). */
+  beforeSeq?: number;
+  /** asc (default) replays the chain in order; desc puts the newest first, as an auditor reads it. */
+  order?: 'asc' | 'desc';
   limit: number;
 }
 
@@ -17,7 +21,8 @@ export interface EventSearch {
  * Audit search over the custody log, in seq order, paged by seq (`afterSeq`). A media's events include those of
  * the uploads that delivered it, as the media view shows them.
  */
-export async function searchEvents(sql: Sql, q: EventSearch): Promise<{ items: CustodyEvent[]; nextAfterSeq: number | null }> {
+export async function searchEvents(sql: Sql, q: EventSearch): Promise<{ items: CustodyEvent[]; nextAfterSeq: number | null; nextBeforeSeq: number | null }> {
+  const desc = q.order === 'desc';
   const where: string[] = [];
   const params: unknown[] = [];
   const add = (clause: (p: string) => string, value: unknown) => {
@@ -30,11 +35,13 @@ export async function searchEvents(sql: Sql, q: EventSearch): Promise<{ items: C
   if (q.from) add((p) => `at >= ${p}`, q.from);
   if (q.to) add((p) => `at < ${p}`, q.to);
   if (q.afterSeq) add((p) => `seq > ${p}`, q.afterSeq);
+  if (q.beforeSeq) add((p) => `seq < ${p}`, q.beforeSeq);
   params.push(q.limit + 1);
   const rows = await sql.query<CustodyRow>(
-    `select * from custody_events ${where.length ? `where ${where.join(' and ')}` : ''} order by seq limit $${params.length}`,
+    `select * from custody_events ${where.length ? `where ${where.join(' and ')}` : ''} order by seq ${desc ? 'desc' : ''} limit $${params.length}`,
     params,
   );
   const items = rows.slice(0, q.limit).map(toEvent);
-  return { items, nextAfterSeq: rows.length > q.limit ? items[items.length - 1]!.seq : null };
+  const next = rows.length > q.limit ? items[items.length - 1]!.seq : null;
+  return { items, nextAfterSeq: desc ? null : next, nextBeforeSeq: desc ? next : null };
 }

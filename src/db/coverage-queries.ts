@@ -140,24 +140,27 @@ function baseOf(rate: CoverageRate, p: Params, f: CoverageFilter, rules: Coverag
 
     case 'interrogation-review':
       // Every recording a reviewer must watch (src/domain/case-review.ts recordingsToReview: media live-linked to a
-      // session, except the platform's short segments and joins replaced by a later one) of every session of a
-      // case whose review was completed in the period: it counts when a review of it is dated no later than the
-      // completion. A recording linked after the completion was never reviewed before it: it is missing.
-      return `select l.id::text as item, c.review_completed_at as ts, c.unit_code::text as unit_code, s.interrogators as officers,
+      // session, except the platform's short segments and joins replaced by a later one) of every session. Of a case
+      // whose review was completed (dated by the completion) it counts when a review of it is dated no later than the
+      // completion; a recording linked after the completion was never reviewed before it: it is missing. Of a case
+      // still under way (dated by its session's declared start) it counts once reviewed, and until then it is
+      // missing as waiting for review: counting completed cases only showed 0/0 while recordings waited.
+      return `select l.id::text as item, coalesce(c.review_completed_at, s.declared_start) as ts, c.unit_code::text as unit_code, s.interrogators as officers,
                      rv.reviewed_at is not null as ok
-                     ${detail ? `, l.media_id, s.id as session_id, c.case_number, c.id as case_id, m.filename, last.reviewed_at as last_reviewed_at` : ''}
+                     ${detail ? `, l.media_id, s.id as session_id, c.case_number, c.id as case_id, c.review_completed_at, m.filename, last.reviewed_at as last_reviewed_at` : ''}
                 from cases c
                 join interrogation_sessions s on s.case_id = c.id
                 join media_links l on l.session_id = s.id and l.removed_at is null
                  and not exists (select 1 from recording_segments g where g.media_id = l.media_id)
                  and not exists (select 1 from recording_joins j where j.media_id = l.media_id and j.superseded_at is not null)
                 left join lateral (select rr.reviewed_at from recording_reviews rr
-                                    where rr.session_id = l.session_id and rr.media_id = l.media_id and rr.reviewed_at <= c.review_completed_at
+                                    where rr.session_id = l.session_id and rr.media_id = l.media_id
+                                      and (c.review_completed_at is null or rr.reviewed_at <= c.review_completed_at)
                                     limit 1) rv on true
                 ${detail ? `join media m on m.id = l.media_id
                 left join lateral (select max(rr.reviewed_at) as reviewed_at from recording_reviews rr
                                     where rr.session_id = l.session_id and rr.media_id = l.media_id) last on true` : ''}
-               where c.review_completed_at is not null and ${periodAndScope(p, f, 'c.review_completed_at', 'c.unit_code', 's.interrogators')}`;
+               where ${periodAndScope(p, f, 'coalesce(c.review_completed_at, s.declared_start)', 'c.unit_code', 's.interrogators')}`;
   }
 }
 
@@ -270,7 +273,7 @@ export interface MissingItem {
   deviceSerial?: string | null;
   storedAt?: string;
   lateHours?: number;
-  reviewCompletedAt?: string;
+  reviewCompletedAt?: string | null;
   lastReviewedAt?: string | null;
 }
 
@@ -356,13 +359,13 @@ function toMissing(rate: CoverageRate, r: Record<string, unknown>, rules: Covera
     case 'interrogation-review':
       return {
         ...common,
-        reason: r.last_reviewed_at ? 'reviewed-after-completion' : 'never-reviewed',
+        reason: !r.review_completed_at ? 'awaiting-review' : r.last_reviewed_at ? 'reviewed-after-completion' : 'never-reviewed',
         mediaId: String(r.media_id),
         sessionId: String(r.session_id),
         caseId: String(r.case_id),
         caseNumber: String(r.case_number),
         filename: String(r.filename),
-        reviewCompletedAt: common.at,
+        reviewCompletedAt: iso(r.review_completed_at as Date | null),
         lastReviewedAt: iso(r.last_reviewed_at as Date),
       };
   }

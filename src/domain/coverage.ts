@@ -40,9 +40,9 @@ export const RATE_INFO: Record<CoverageRate, { zh: string; en: string; numerator
   'interrogation-review': {
     zh: '讯问录像审看率',
     en: 'Interrogation recordings reviewed',
-    numerator: 'interrogation recordings reviewed before the case review was completed',
-    denominator: 'interrogation recordings of cases whose review was completed',
-    periodBy: 'case review completion',
+    numerator: 'interrogation recordings reviewed (before the case review was completed, where it was)',
+    denominator: 'interrogation recordings: of cases whose review was completed, and those still waiting in cases under way',
+    periodBy: 'case review completion (else the session\'s declared start)',
   },
 };
 

@@ -3,6 +3,8 @@ import { api, getStoredUser, storeSession, type Role, type User } from './api';
 
 interface AuthState {
   user: User | null;
+  /** Who was signed in before the session ended in this tab (logout or expiry); null on a fresh visit. */
+  previousUsername: string | null;
   login(username: string, password: string): Promise<User>;
   logout(): Promise<void>;
   can(...roles: Role[]): boolean;
@@ -12,9 +14,11 @@ const AuthContext = createContext<AuthState | null>(null);
 
 export function AuthProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(getStoredUser);
+  const [previousUsername, setPreviousUsername] = useState<string | null>(null);
 
   useEffect(() => {
     const onExpired = () => {
+      setPreviousUsername(getStoredUser()?.username ?? null);
       storeSession(null, null);
       setUser(null);
     };
@@ -31,11 +35,15 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   const logout = useCallback(async () => {
     await api('/api/v1/auth/logout', { method: 'POST' }).catch(() => undefined);
+    setPreviousUsername(getStoredUser()?.username ?? null);
     storeSession(null, null);
     setUser(null);
   }, []);
 
-  const value = useMemo<AuthState>(() => ({ user, login, logout, can: (...roles) => !!user && roles.includes(user.role) }), [user, login, logout]);
+  const value = useMemo<AuthState>(
+    () => ({ user, previousUsername, login, logout, can: (...roles) => !!user && roles.includes(user.role) }),
+    [user, previousUsername, login, logout],
+  );
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 
@@ -51,4 +59,11 @@ export function homeOf(role: Role): string {
   if (role === 'admin') return '/admin/uploads';
   if (role === 'auditor') return '/audit';
   return '/cases';
+}
+
+/** Where the login form sends someone: back to the page they were sent away from (a shared link, an expired
+ * session), unless that page was someone else's: the next person at a shared desk starts on their own start page. */
+export function landingOf(user: User, state: { from?: string; by?: string | null } | null): string {
+  if (state?.from && (!state.by || state.by === user.username)) return state.from;
+  return homeOf(user.role);
 }

@@ -20,11 +20,14 @@ import { LivePage } from './pages/Live';
 import { OpsPage } from './pages/Ops';
 import { RetentionPage } from './pages/Retention';
 import { AuditPage } from './pages/Audit';
+import { MyMediaPage } from './pages/MyMedia';
+import { LinksPage } from './pages/Links';
 
 function RequireLogin({ children }: { children: ReactNode }) {
-  const { user } = useAuth();
+  const { user, previousUsername } = useAuth();
   const loc = useLocation();
-  if (!user) return <Navigate to="/login" replace state={{ from: loc.pathname + loc.search }} />;
+  // `by` says whose page this was, so the next person to sign in is not sent to it (see landingOf).
+  if (!user) return <Navigate to="/login" replace state={{ from: loc.pathname + loc.search, by: previousUsername }} />;
   return children;
 }
 
@@ -57,6 +60,8 @@ function App() {
         <Route path="cases" element={<RequireRole roles={CASE_ROLES}><CasesPage /></RequireRole>} />
         <Route path="cases/:caseId" element={<RequireRole roles={CASE_ROLES}><CasePage /></RequireRole>} />
         <Route path="media/:mediaId" element={<PlayerPage />} />
+        <Route path="my-media" element={<MyMediaPage />} />
+        <Route path="links" element={<RequireRole roles={['admin', 'reviewer', 'unit_head']}><LinksPage /></RequireRole>} />
         <Route path="exports" element={<ExportsPage />} />
         <Route path="access" element={<AccessPage />} />
         <Route path="admin" element={<RequireRole roles={ADMIN}><CoveragePage /></RequireRole>} />

@@ -7,11 +7,22 @@ export interface Case {
   title: string;
   status: CaseStatus;
   unitCode: string;
+  unitName: string | null;
   openedAt: string;
   closedAt: string | null;
   reviewCompletedAt: string | null;
   reviewCompletedBy: string | null;
   reviewFinding: string | null;
+}
+
+/** A case row of the search: the case plus what a reviewer triages by. */
+export interface CaseListItem extends Case {
+  suspects: string[];
+  sessions: number;
+  sessionsUnrecorded: number;
+  coverageMin: number | null;
+  recordings: number;
+  recordingsPending: number;
 }
 
 export interface MediaSummary {

@@ -211,7 +211,53 @@ export async function adminQueuesPlugin(app: FastifyInstance, opts: { services: 
            where u.finished_at is not null order by u.finished_at desc limit $1)`,
         [req.query.limit],
       );
-      return Promise.all(
+      // Files pull docks (FTP, folder) deliver arrive without a tus upload: list them beside the pushed ones.
+      const pulled = await db.query<{
+        source_id: string;
+        name: string;
+        size_bytes: string | number;
+        status: string;
+        media_id: string | null;
+        first_seen_at: Date;
+        ingested_at: Date | null;
+        error_code: string | null;
+        protocol: 'ftp' | 'folder';
+        serial: string;
+        state: string | null;
+      }>(
+        `(select f.source_id, f.name, f.size_bytes, f.status, f.media_id, f.first_seen_at, f.ingested_at, f.error_code, ps.protocol, d.serial, m.state
+            from dock_remote_files f join dock_pull_sources ps on ps.id = f.source_id join devices d on d.id = ps.device_id
+            left join media m on m.id = f.media_id
+           where f.status in ('pending', 'error') order by f.first_seen_at desc limit $1)
+         union all
+         (select f.source_id, f.name, f.size_bytes, f.status, f.media_id, f.first_seen_at, f.ingested_at, f.error_code, ps.protocol, d.serial, m.state
+            from dock_remote_files f join dock_pull_sources ps on ps.id = f.source_id join devices d on d.id = ps.device_id
+            left join media m on m.id = f.media_id
+           where f.ingested_at is not null order by f.ingested_at desc limit $1)`,
+        [req.query.limit],
+      );
+      const pulledRows = pulled.map((f) => {
+        const size = Number(f.size_bytes);
+        const done = f.ingested_at !== null;
+        return {
+          id: `${f.source_id}:${f.name}`,
+          via: f.protocol,
+          deviceSerial: f.serial,
+          filename: f.name,
+          cameraSerial: null,
+          recordedEnd: null,
+          sizeBytes: size,
+          offset: done ? size : 0,
+          progress: done ? 100 : 0,
+          createdAt: f.first_seen_at.toISOString(),
+          finishedAt: f.ingested_at?.toISOString() ?? null,
+          mediaId: f.media_id,
+          mediaState: f.state,
+          dockStatus: f.status,
+          errorCode: f.error_code,
+        };
+      });
+      const pushed = await Promise.all(
         rows.map(async (r) => {
           const size = Number(r.size_bytes);
           let offset = r.finished_at ? size : 0;
@@ -236,9 +282,11 @@ export async function adminQueuesPlugin(app: FastifyInstance, opts: { services: 
             finishedAt: r.finished_at?.toISOString() ?? null,
             mediaId: r.media_id,
             mediaState: r.state,
+            via: 'tus' as const,
           };
         }),
       );
+      return [...pushed, ...pulledRows];
     },
   );
 }

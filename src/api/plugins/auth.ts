@@ -15,6 +15,7 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyInstance {
+    /** The admin role: a person with it or the bootstrap admin token. */
     requireAdmin: (req: FastifyRequest) => Promise<void>;
     requireDevice: (req: FastifyRequest) => Promise<void>;
     requireAny: (req: FastifyRequest) => Promise<void>;
@@ -62,9 +63,10 @@ export const authPlugin = fp(async (app: FastifyInstance, opts: { services: Serv
   app.decorate('requireAny', async (req: FastifyRequest) => {
     if (!req.principal) throw new Errors.UNAUTHENTICATED();
   });
+  // An administrator is a person with the admin role or the bootstrap token (machines, first set-up): both act as admin.
   app.decorate('requireAdmin', async (req: FastifyRequest) => {
     if (!req.principal) throw new Errors.UNAUTHENTICATED();
-    if (req.principal.kind !== 'admin') throw new Errors.FORBIDDEN('admin only');
+    if (roleOf(req.principal) !== 'admin') throw new Errors.FORBIDDEN('admin only');
   });
   app.decorate('requireRole', (...roles: Role[]) => async (req: FastifyRequest) => {
     if (!req.principal) throw new Errors.UNAUTHENTICATED();

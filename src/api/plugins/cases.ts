@@ -12,6 +12,7 @@ import { accessContextOf, authorizeCase, personOf } from '../case-guard.js';
 import {
   autoLinkSummarySchema,
   caseDetailSchema,
+  caseListItemSchema,
   caseSchema,
   importBodySchema,
   importInvalidSchema,
@@ -199,11 +200,12 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
             status: { type: 'string', enum: ['open', 'under_review', 'review_completed', 'closed'] },
             kind: { type: 'string', enum: ['administrative', 'criminal'] },
             unitCode: unitCodeSchema,
+            pendingReview: { type: 'boolean', description: 'only cases with interrogation recordings not yet reviewed' },
             limit: { type: 'integer', minimum: 1, maximum: 200, default: 50 },
             offset: { type: 'integer', minimum: 0, default: 0 },
           },
         },
-        response: { 200: pageOf(caseSchema), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: pageOf(caseListItemSchema), 400: errorSchema, 401: errorSchema, 403: errorSchema },
       },
     },
     async (req) => {
@@ -319,6 +321,7 @@ interface CaseQuery {
   status?: CaseStatus;
   kind?: 'administrative' | 'criminal';
   unitCode?: string;
+  pendingReview?: boolean;
   limit: number;
   offset: number;
 }

@@ -65,7 +65,7 @@ export const missingItemSchema = {
     reason: {
       type: 'string',
       description:
-        'bodycam-usage: no-linked-recording; storage: not-stored, not-stored-gone-from-dock; full-recording: not-recorded, unverified-recording, recording-open, unexplained-gaps, span-not-covered; upload-timeliness: stored-after-deadline; interrogation-review: never-reviewed, reviewed-after-completion',
+        'bodycam-usage: no-linked-recording; storage: not-stored, not-stored-gone-from-dock; full-recording: not-recorded, unverified-recording, recording-open, unexplained-gaps, span-not-covered; upload-timeliness: stored-after-deadline; interrogation-review: never-reviewed, reviewed-after-completion, awaiting-review (case review still under way)',
     },
     caseId: nullableString,
     caseNumber: nullableString,
@@ -93,7 +93,7 @@ export const missingItemSchema = {
     deviceSerial: nullableString,
     storedAt: { type: 'string' },
     lateHours: { type: 'number', description: 'hours past the deadline' },
-    reviewCompletedAt: { type: 'string' },
+    reviewCompletedAt: { ...nullableString, description: 'null while the case review is under way' },
     lastReviewedAt: nullableString,
   },
   required: ['id', 'at', 'unitCode', 'officers', 'reason'],

@@ -232,6 +232,8 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
             from: { type: 'string', format: 'date-time', description: 'Events at or after this time' },
             to: { type: 'string', format: 'date-time', description: 'Events before this time' },
             afterSeq: { type: 'integer', minimum: 0, description: 'Continue after this seq (nextAfterSeq of the previous page)' },
+            beforeSeq: { type: 'integer', minimum: 1, description: 'With order=desc: continue below this seq (nextBeforeSeq of the previous page)' },
+            order: { type: 'string', enum: ['asc', 'desc'], default: 'asc', description: 'asc replays the chain in order; desc lists the newest first' },
             limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
           },
           additionalProperties: false,
@@ -239,8 +241,8 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
         response: {
           200: {
             type: 'object',
-            properties: { items: { type: 'array', items: custodyEventSchema }, nextAfterSeq: { type: ['integer', 'null'] } },
-            required: ['items', 'nextAfterSeq'],
+            properties: { items: { type: 'array', items: custodyEventSchema }, nextAfterSeq: { type: ['integer', 'null'] }, nextBeforeSeq: { type: ['integer', 'null'] } },
+            required: ['items', 'nextAfterSeq', 'nextBeforeSeq'],
           },
           400: errorSchema,
           401: errorSchema,

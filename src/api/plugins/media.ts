@@ -117,6 +117,51 @@ export async function mediaPlugin(app: FastifyInstance, opts: { services: Servic
     async (req) => media.list(req.query),
   );
 
+  app.get<{ Querystring: { limit: number; offset: number } }>(
+    '/api/v1/me/media',
+    {
+      onRequest: app.requireAny,
+      schema: {
+        summary: "The caller's own footage (by their officer number), newest first, with its state and what it is linked to",
+        tags: ['media'],
+        security: [{ bearer: [] }],
+        querystring: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { limit: { type: 'integer', minimum: 1, maximum: 500, default: 100 }, offset: { type: 'integer', minimum: 0, default: 0 } },
+        },
+        response: {
+          200: {
+            type: 'array',
+            items: {
+              type: 'object',
+              properties: {
+                ...mediaSchema.properties,
+                links: {
+                  type: 'array',
+                  items: {
+                    type: 'object',
+                    properties: { caseId: { type: ['string', 'null'] }, caseNumber: { type: ['string', 'null'] }, incidentId: { type: ['string', 'null'] }, sessionId: { type: ['string', 'null'] }, source: { type: 'string' } },
+                  },
+                },
+              },
+              required: [...mediaSchema.required, 'links'],
+            },
+          },
+          401: errorSchema,
+          403: errorSchema,
+        },
+      },
+    },
+    async (req) => {
+      const p = req.principal!;
+      // Own footage is a person's by their officer number; devices and people without one have none to list.
+      if (p.kind !== 'user') throw new Errors.FORBIDDEN('own footage belongs to people');
+      if (!p.user.officerNumber) return [];
+      return media.listOwn(p.user.officerNumber, req.query);
+    },
+  );
+
   app.get<{ Params: { id: string } }>(
     '/api/v1/media/:id/original',
     {

@@ -22,6 +22,8 @@ export interface Case {
   title: string;
   status: CaseStatus;
   unitCode: string;
+  /** The unit's name as the case system imported it (null when the unit is unknown or the row was not read with it). */
+  unitName: string | null;
   openedAt: string;
   closedAt: string | null;
   reviewCompletedAt: string | null;
@@ -69,8 +71,23 @@ export interface CaseSearch {
   status?: CaseStatus;
   kind?: CaseKind;
   unitCode?: string;
+  /** Only cases with interrogation recordings nobody has reviewed yet (the reviewer's triage). */
+  pendingReview?: boolean;
   limit: number;
   offset: number;
+}
+
+/** What a reviewer triages a case by, beside the case itself: who is suspected, what was recorded, what waits. */
+export interface CaseTriage {
+  suspects: string[];
+  sessions: number;
+  /** Sessions with no recording linked (a case review cannot complete while one remains). */
+  sessionsUnrecorded: number;
+  /** Lowest recorded share of a session's declared span among recorded sessions (null: none recorded yet). */
+  coverageMin: number | null;
+  recordings: number;
+  /** Recordings no one has marked reviewed yet (待审阅). */
+  recordingsPending: number;
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? null;
@@ -88,6 +105,7 @@ interface CaseDbRow {
   review_completed_at: Date | null;
   review_completed_by: string | null;
   review_finding: string | null;
+  unit_name?: string | null;
 }
 const toCase = (r: CaseDbRow): Case => ({
   id: r.id,
@@ -96,6 +114,7 @@ const toCase = (r: CaseDbRow): Case => ({
   title: r.title,
   status: r.status,
   unitCode: r.unit_code.trim(),
+  unitName: r.unit_name ?? null,
   openedAt: r.opened_at.toISOString(),
   closedAt: iso(r.closed_at),
   reviewCompletedAt: iso(r.review_completed_at),
@@ -326,7 +345,7 @@ export class CasesRepository {
   }
 
   async findCase(id: string): Promise<Case | null> {
-    const rows = await this.sql.query<CaseDbRow>('select * from cases where id = $1', [id]);
+    const rows = await this.sql.query<CaseDbRow>('select c.*, u.name as unit_name from cases c left join units u on u.code = c.unit_code where c.id = $1', [id]);
     return rows[0] ? toCase(rows[0]) : null;
   }
 
@@ -352,24 +371,54 @@ export class CasesRepository {
     return rows[0] ? toCase(rows[0]) : null;
   }
 
-  /** Cases in the caller's scope matching every given filter, newest first, with the total for paging. */
-  async search(q: CaseSearch): Promise<{ items: Case[]; total: number }> {
+  /**
+   * Cases in the caller's scope matching every given filter, newest first, with the total for paging; each with its
+   * unit's name and the triage figures. Recordings to review are those src/domain/case-review.ts asks for: media
+   * live-linked to a session, except the recorder's short segments and joins a later join replaced.
+   */
+  async search(q: CaseSearch): Promise<{ items: (Case & CaseTriage)[]; total: number }> {
     const scope = q.scope;
-    const rows = await this.sql.query<CaseDbRow & { total: number }>(
-      `select c.*, (count(*) over ())::int as total from cases c
-        where ($1::boolean or c.unit_code = $2::bpchar or c.id = any($3::uuid[]))
-          and ($4::text is null or c.case_number ilike $4)
-          and ($5::text is null or exists (select 1 from persons p where p.case_id = c.id and p.name ilike $5))
-          and ($6::text is null
-               or exists (select 1 from incidents i where i.case_id = c.id and i.officer_numbers @> array[$6::text])
-               or exists (select 1 from interrogation_sessions s where s.case_id = c.id and s.interrogators @> array[$6::text]))
-          and ($7::timestamptz is null or c.opened_at >= $7)
-          and ($8::timestamptz is null or c.opened_at < $8)
-          and ($9::text is null or c.status = $9)
-          and ($10::text is null or c.kind = $10)
-          and ($11::text is null or c.unit_code = $11::bpchar)
-        order by c.opened_at desc, c.case_number
-        limit $12 offset $13`,
+    const rows = await this.sql.query<CaseDbRow & { total: number; suspects: string[] | null; sessions: number; sessions_unrecorded: number; coverage_min: number | null; recordings: number; recordings_pending: number }>(
+      `with found as (
+         select c.*, (count(*) over ())::int as total from cases c
+          where ($1::boolean or c.unit_code = $2::bpchar or c.id = any($3::uuid[]))
+            and ($4::text is null or c.case_number ilike $4)
+            and ($5::text is null or exists (select 1 from persons p where p.case_id = c.id and p.name ilike $5))
+            and ($6::text is null
+                 or exists (select 1 from incidents i where i.case_id = c.id and i.officer_numbers @> array[$6::text])
+                 or exists (select 1 from interrogation_sessions s where s.case_id = c.id and s.interrogators @> array[$6::text]))
+            and ($7::timestamptz is null or c.opened_at >= $7)
+            and ($8::timestamptz is null or c.opened_at < $8)
+            and ($9::text is null or c.status = $9)
+            and ($10::text is null or c.kind = $10)
+            and ($11::text is null or c.unit_code = $11::bpchar)
+            and (not $14::boolean or exists (
+                  select 1 from interrogation_sessions s
+                    join media_links l on l.session_id = s.id and l.removed_at is null
+                   where s.case_id = c.id
+                     and not exists (select 1 from recording_segments g where g.media_id = l.media_id)
+                     and not exists (select 1 from recording_joins j where j.media_id = l.media_id and j.superseded_at is not null)
+                     and not exists (select 1 from recording_reviews rr where rr.session_id = s.id and rr.media_id = l.media_id)))
+          order by c.opened_at desc, c.case_number
+          limit $12 offset $13)
+       select f.*, u.name as unit_name,
+              (select array_agg(p.name order by p.name) from persons p where p.case_id = f.id and p.role = 'suspect') as suspects,
+              (select count(*)::int from interrogation_sessions s where s.case_id = f.id) as sessions,
+              (select count(*)::int from interrogation_sessions s where s.case_id = f.id
+                  and not exists (select 1 from media_links l where l.session_id = s.id and l.removed_at is null)) as sessions_unrecorded,
+              (select min(r.coverage) from interrogation_sessions s join session_recordings r on r.session_id = s.id where s.case_id = f.id) as coverage_min,
+              coalesce(rec.total, 0) as recordings, coalesce(rec.pending, 0) as recordings_pending
+         from found f
+         left join units u on u.code = f.unit_code
+         left join lateral (
+           select count(*)::int as total,
+                  (count(*) filter (where not exists (select 1 from recording_reviews rr where rr.session_id = l.session_id and rr.media_id = l.media_id)))::int as pending
+             from interrogation_sessions s
+             join media_links l on l.session_id = s.id and l.removed_at is null
+            where s.case_id = f.id
+              and not exists (select 1 from recording_segments g where g.media_id = l.media_id)
+              and not exists (select 1 from recording_joins j where j.media_id = l.media_id and j.superseded_at is not null)) rec on true
+        order by f.opened_at desc, f.case_number`,
       [
         scope.all,
         scope.all ? null : scope.unitCode,
@@ -384,6 +433,7 @@ export class CasesRepository {
         q.unitCode ?? null,
         q.limit,
         q.offset,
+        q.pendingReview ?? false,
       ],
     );
     let total = rows[0]?.total ?? 0;
@@ -391,7 +441,16 @@ export class CasesRepository {
       // Past the last page: still tell the caller how many there are.
       total = (await this.search({ ...q, offset: 0, limit: 1 })).total;
     }
-    return { items: rows.map(toCase), total };
+    const items = rows.map((r) => ({
+      ...toCase(r),
+      suspects: r.suspects ?? [],
+      sessions: r.sessions,
+      sessionsUnrecorded: r.sessions_unrecorded,
+      coverageMin: r.coverage_min === null ? null : Number(r.coverage_min),
+      recordings: r.recordings,
+      recordingsPending: r.recordings_pending,
+    }));
+    return { items, total };
   }
 
   async findIncident(id: string): Promise<Incident | null> {

@@ -192,4 +192,35 @@ export class MediaRepository {
       : await this.sql.query<Row>('select * from media order by created_at desc limit $1 offset $2', [opts.limit, opts.offset]);
     return rows.map(toMedia);
   }
+
+  /**
+   * An officer's own footage (media whose officer number is theirs), newest first, with what each is linked to
+   * (live links: case by number, 110 incident, interrogation session) so the officer sees where it went.
+   */
+  async listOwn(officerNumber: string, opts: { limit: number; offset: number }): Promise<Array<Media & { links: OwnMediaLink[] }>> {
+    const rows = await this.sql.query<Row & { links: OwnMediaLink[] | null }>(
+      `select m.*,
+              (select json_agg(json_build_object('caseId', coalesce(l.case_id, s.case_id), 'caseNumber', c.case_number, 'incidentId', l.incident_id,
+                                                 'sessionId', l.session_id, 'source', l.source) order by l.created_at)
+                 from media_links l
+                 left join interrogation_sessions s on s.id = l.session_id
+                 left join incidents i on i.id = l.incident_id
+                 left join cases c on c.id = coalesce(l.case_id, s.case_id, i.case_id)
+                where l.media_id = m.id and l.removed_at is null) as links
+         from media m
+        where m.officer_id = $1
+        order by coalesce(m.recorded_at, m.created_at) desc, m.id
+        limit $2 offset $3`,
+      [officerNumber, opts.limit, opts.offset],
+    );
+    return rows.map((r) => ({ ...toMedia(r), links: r.links ?? [] }));
+  }
+}
+
+export interface OwnMediaLink {
+  caseId: string | null;
+  caseNumber: string | null;
+  incidentId: string | null;
+  sessionId: string | null;
+  source: string;
 }

@@ -14,6 +14,8 @@ interface NavItem {
 /** The menu shows only what the role can do; the API refuses the rest anyway. */
 export const NAV: NavItem[] = [
   { to: '/cases', key: 'nav.cases', roles: ['reviewer', 'unit_head', 'admin', 'officer'] },
+  { to: '/my-media', key: 'myMedia.nav', roles: ['officer'] },
+  { to: '/links', key: 'links.nav', roles: ['reviewer', 'unit_head', 'admin'] },
   { to: '/exports', key: 'nav.exports', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/access', key: 'nav.access', roles: ['officer', 'reviewer', 'unit_head', 'admin', 'auditor'] },
   { to: '/admin', key: 'nav.coverage', roles: ['admin'], end: true },
@@ -48,8 +50,10 @@ export function Layout() {
           ))}
         </nav>
         <div className="who">
+          {/* The person by name, the role once (a name that is the role itself is not repeated). */}
           <span data-testid="current-user">
-            {user.displayName} · {t(`roles.${user.role}`)}
+            {user.displayName}
+            {user.displayName !== t(`roles.${user.role}`) && ` · ${t(`roles.${user.role}`)}`}
           </span>
           <button
             className="btn-link"
@@ -62,7 +66,7 @@ export function Layout() {
           <button
             className="btn-link"
             onClick={() => {
-              void logout().then(() => navigate('/login'));
+              void logout().then(() => navigate('/login', { replace: true }));
             }}
           >
             {t('app.logout')}

@@ -1,6 +1,14 @@
 import type { ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
+import type { TFunction } from 'i18next';
 import { ApiError } from '../api';
+
+/** A server error in the reader's language by its stable code; the server's own (English) words follow as detail. */
+export function errorInWords(t: TFunction, e: ApiError): { text: string; detail: string | null } {
+  const known = t(`errorCodes.${e.code}`, { defaultValue: '' });
+  if (known) return { text: known, detail: e.message && e.message !== known ? e.message : null };
+  return { text: e.message || e.code, detail: e.code };
+}
 
 export function Badge({ tone, children, testId }: { tone: 'good' | 'warn' | 'bad' | 'info' | 'none'; children: ReactNode; testId?: string }) {
   return (
@@ -30,12 +38,21 @@ export function ErrorBox({ error, children }: { error: unknown; children?: React
   const { t } = useTranslation();
   if (!error) return null;
   const e = error instanceof ApiError ? error : null;
+  const words = e ? errorInWords(t, e) : null;
+  const detail = words?.detail ? (
+    <p className="muted small" lang="en" data-testid="error-detail">
+      {words.detail}
+    </p>
+  ) : null;
   if (e?.status === 403) {
     return (
       <div className="alert alert-forbidden" role="alert" data-testid="forbidden">
         <strong>⛔ {t('errors.forbiddenTitle')}</strong>
         <p>{t('errors.forbiddenBody')}</p>
-        {e.message && <p className="muted small">{t('errors.serverSays')}: {e.message}</p>}
+        <p className="small" data-testid="error-text">
+          {t('errors.serverSays')}: {words!.text}
+        </p>
+        {detail}
         {children}
       </div>
     );
@@ -44,14 +61,21 @@ export function ErrorBox({ error, children }: { error: unknown; children?: React
     return (
       <div className="alert alert-warn" role="alert">
         <strong>{t('errors.notFound')}</strong>
-        <p className="muted small">{e.message}</p>
+        {detail}
       </div>
     );
   }
   return (
     <div className="alert alert-bad" role="alert">
       <strong>{t('errors.failed')}</strong>
-      <p className="muted small">{e ? `${e.code}: ${e.message}` : String((error as Error)?.message ?? error)}</p>
+      {words ? (
+        <>
+          <p data-testid="error-text">{words.text}</p>
+          {detail}
+        </>
+      ) : (
+        <p className="muted small">{String((error as Error)?.message ?? error)}</p>
+      )}
     </div>
   );
 }

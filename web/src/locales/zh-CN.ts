@@ -83,7 +83,7 @@ export const zhCN = {
     'bodycam-usage': '执法记录仪使用率', storage: '音视频资料储存率', 'full-recording': '讯问全程录音录像率', 'upload-timeliness': '24 小时上传及时率', 'interrogation-review': '讯问录像审看率',
   },
   missingReason: {
-    'no-linked-recording': '无关联视频', 'not-stored-gone-from-dock': '未上传且已从采集站删除', 'stored-after-deadline': '超过 24 小时上传', 'never-reviewed': '未审阅', 'reviewed-after-completion': '审核完成后才审阅',
+    'no-linked-recording': '无关联视频', 'not-stored-gone-from-dock': '未上传且已从采集站删除', 'stored-after-deadline': '超过 24 小时上传', 'never-reviewed': '未审阅', 'reviewed-after-completion': '审核完成后才审阅', 'awaiting-review': '待审阅（案件审核中）',
     'no-footage': '无关联视频', 'not-stored': '未上传至平台', 'not-recorded': '未录制', 'unverified-recording': '录像未经平台录制核验', 'recording-open': '录制尚未结束',
     'unexplained-gaps': '存在未说明原因的中断', 'span-not-covered': '录像未覆盖登记时段', late: '超过 24 小时上传', 'not-reviewed': '审核前未审阅录像',
   },
@@ -94,7 +94,8 @@ export const zhCN = {
     file: '文件', camera: '记录仪', recordedEnd: '录制结束', dueAt: '上传截止', status: '状态', goneFromDock: '已不在采集站上',
   },
   inventoryStatus: { stored: '已上传', pending: '待上传', due: '即将超时', overdue: '已超时' },
-  stage: { verify: '哈希校验', probe: '媒体分析', proxy: '转码', thumbnails: '缩略图', 'custody-verify': '保管链校验', export: '导出', link: '自动关联' },
+  stage: { verify: '哈希校验', probe: '媒体分析', proxy: '转码', thumbnails: '缩略图', 'custody-verify': '保管链校验', export: '导出', link: '自动关联',
+    'join-recording': '录像合并', 'pip-proxy': '画中画转码', 'retention-sweep': '保存期限复核', 'disposal-purge': '销毁执行' },
   devices: {
     title: '采集站与设备', docks: '采集站', noDocks: '尚未登记采集站', dock: '采集站', lastSeen: '最近联系', disk: '磁盘占用', cameras: '记录仪数', backlog: '待上传',
     storageRate: '储存率', deadline: '时限', pull: '接入方式', push: '主动上传', overdueN: '超时 {{n}}', dueN: '临期 {{n}}', onTime: '正常', cameraList: '讯问室摄像机',
@@ -149,5 +150,89 @@ export const zhCN = {
     amberMeans: '黄色的录制覆盖率表示录像未覆盖登记时段的全部时间（开始前、结束后或中断期间没有画面）；“全程录制”只看是否有超过容差的中断，两者可能同时出现。',
     none: '尚未观看',
     refused: '未确认：观看比例未达到要求，且没有填写理由。请继续观看，或填写未看完即确认的理由。', confirmBelow: '我已审阅本录像，未看完的部分已在上面说明理由',
+  // ui: every error code of src/errors.ts (and import row codes) in words; ErrorBox shows these, the server's English second.
+  errorCodes: {
+    EVM_UNAUTHENTICATED: '登录已失效，请重新登录', EVM_FORBIDDEN: '无权进行此操作', EVM_UNKNOWN_DEVICE: '设备未登记，请管理员先登记该设备',
+    EVM_VALIDATION: '提交的内容不符合要求', EVM_MISSING_SHA256: '上传信息缺少文件的 SHA-256 校验值', EVM_BAD_METADATA: '上传信息中有字段不正确',
+    EVM_METADATA_TOO_LARGE: '上传信息过大', EVM_UPLOAD_TOO_LARGE: '文件超过允许的最大大小', EVM_DUPLICATE_SERIAL: '该设备编号已登记',
+    EVM_DUPLICATE_USERNAME: '该用户名已存在', EVM_ALREADY_DECIDED: '该申请已审批过', EVM_INTERNAL: '系统内部错误，操作未完成（请联系管理员查看日志）',
+    EVM_NOT_FOUND: '未找到该记录', EVM_RANGE_NOT_SATISFIABLE: '请求的文件范围无效', EVM_STORAGE_FULL: '存储空间已满，未删除任何文件',
+    EVM_STORAGE_UNAVAILABLE: '对象存储暂时不可用', EVM_HASH_MISMATCH: 'SHA-256 校验值与登记值不符', EVM_SM3_MISMATCH: 'SM3 校验值与登记值不符',
+    EVM_SIZE_MISMATCH: '文件大小与接收的字节数不符', EVM_MEDIA_EMPTY: '文件为空，无法播放', EVM_MEDIA_UNREADABLE: '文件不是可读取的音视频格式',
+    EVM_MEDIA_TRUNCATED: '文件不完整或已损坏', EVM_MEDIA_NO_VIDEO: '文件只有音频，没有画面', EVM_FFMPEG_TIMEOUT: '视频处理超时，已停止',
+    EVM_FFMPEG_FAILED: '视频处理失败', EVM_IMPORT_INVALID: '导入数据有错误，未导入任何内容', EVM_LINK_EXISTS: '该视频已关联到此对象',
+    EVM_LINK_REMOVED: '该关联已被取消过', EVM_MEDIA_NOT_LINKABLE: '该视频校验不符，不能作为证据关联', EVM_SUGGESTION_CLOSED: '该关联建议已处理',
+    EVM_SUGGESTION_CHOICE: '所选警情不在建议候选之中', EVM_NOT_SESSION_RECORDING: '该视频不是本次讯问的录像，请先关联', EVM_OFFSET_OUT_OF_RANGE: '时间点超出录像长度',
+    EVM_REVIEW_INCOMPLETE: '案件审核尚不能完成：还有未完成的事项', EVM_REVIEW_COMPLETED: '该案件审核已完成', EVM_CASE_CLOSED: '案件已结案，审核不能再更改',
+    EVM_NOT_A_DOCK: '该设备不是采集站', EVM_MD5_MISMATCH: 'MD5 校验值与采集站登记值不符', EVM_UNKNOWN_FILENAME_PATTERN: '未知的文件名规则',
+    EVM_DOCK_UNREACHABLE: '无法读取采集站', EVM_DOCK_BAD_SIDECAR: '采集站附带的元数据无法使用，文件保留在采集站并稍后重试', EVM_DOCK_FILE_CHANGED: '复制过程中采集站文件发生变化，稍后重新复制',
+    EVM_DOCK_UNSAFE_NAME: '采集站文件名不安全，未处理', EVM_DOCK_RELEASE_FAILED: '未能通知采集站释放文件，下次轮询重试', EVM_DOCK_CREDENTIALS_LOCKED: '采集站密码无法解密（密钥未配置或不一致）',
+    EVM_VERIFICATION_BUSY: '保管链校验正在由其他进程执行，请稍后再试', EVM_EXPORT_EMPTY: '没有可导出的内容', EVM_EXPORT_MEDIA_NOT_EXPORTABLE: '只有校验通过的原始文件可以导出',
+    EVM_EXPORT_NOT_PENDING: '该导出不在待审批状态', EVM_EXPORT_SELF_APPROVAL: '申请人不能审批自己的导出申请，须由其他负责人或管理员审批', EVM_EXPORT_NOT_READY: '导出包尚未生成，请稍后下载',
+    EVM_EXPORT_FORMAT_NOT_BUILT: '导出包未生成该格式', EVM_EXPORT_SOURCE_MISMATCH: '存储的文件与登记的哈希不符，导出已停止，请执行保管链校验', EVM_ISO_FAILED: '光盘镜像生成失败',
+    EVM_DUPLICATE_ROOM: '同名讯问室已存在', EVM_NOT_A_CAMERA: '该设备不是摄像机', EVM_CAMERA_IN_ROOM: '该摄像机已接入其他讯问室，请先在该室移除',
+    EVM_ROOM_NOT_CONFIGURED: '讯问室尚未接入摄像机，请管理员配置', EVM_ROOM_RECORDING: '讯问室正在录制，录制结束前不能更改摄像机', EVM_CAMERA_UNREACHABLE: '摄像机没有响应',
+    EVM_DISCOVERY_DISABLED: '本服务器未开启摄像机自动发现，请按地址接入摄像机', EVM_DISCOVERY_FAILED: '摄像机自动发现失败', EVM_RECORDING_ACTIVE: '本次讯问已在录制中',
+    EVM_RECORDING_NOT_ACTIVE: '本次讯问未在录制', EVM_RECORDING_NOT_FINALIZED: '录制尚未结束或中断尚未计算完成', EVM_RECORDING_GAPS_UNEXPLAINED: '有录制中断尚未说明原因，不能确认全程录制',
+    EVM_RECORDING_ALREADY_MARKED: '已确认过全程录制', EVM_GAP_ALREADY_EXPLAINED: '该中断已说明原因，原因不可更改', EVM_JOB_NOT_FAILED: '只有失败的任务可以重试',
+    EVM_MEDIA_DISPOSED: '该视频已依法销毁，保管链中仅保留销毁记录', EVM_RETENTION_DOWNGRADE: '只有单位负责人或管理员可以缩短保存期限', EVM_HOLD_RELEASED: '该法律保全已解除',
+    EVM_DISPOSAL_EMPTY: '没有可销毁的文件', EVM_DISPOSAL_NOT_ELIGIBLE: '该文件不符合销毁条件', EVM_DISPOSAL_NOT_PENDING: '该销毁批次已不接受审批',
+    EVM_DISPOSAL_SAME_APPROVER: '须由另一名不同人员批准', EVM_DISPOSAL_NOT_RESTORABLE: '该文件已不能恢复', EVM_DISPOSAL_CLOSED: '该销毁批次已不能取消',
+    EVM_ROW_BAD_VALUE: '字段值不正确', EVM_ROW_CSV_SYNTAX: 'CSV 格式错误', EVM_ROW_DUPLICATE_KEY: '编号重复', EVM_ROW_MISSING_COLUMN: '缺少列',
+    EVM_ROW_MISSING_FIELD: '缺少必填字段', EVM_ROW_REFERENCE_MISMATCH: '引用的记录不一致', EVM_ROW_UNKNOWN_COLUMN: '未知的列', EVM_ROW_UNKNOWN_FIELD: '未知的字段',
+    EVM_ROW_UNKNOWN_REFERENCE: '引用的记录不存在',
   },
+  // ui: every custody event type of src/domain/custody-chain.ts (the audit page, a media's custody list).
+  eventTypes: {
+    'upload.started': '开始上传', 'upload.terminated': '上传终止', 'media.received': '接收', 'media.stored': '入库', 'media.verified': '校验通过',
+    'media.rejected': '校验不符', 'media.duplicate': '重复文件', 'media.failed': '处理失败', 'derivative.created': '生成转码', 'access.refused': '拒绝访问',
+    'access.requested': '调阅申请', 'access.decided': '调阅审批', 'media.viewed': '查看', 'media.downloaded': '下载原件', 'link.added': '关联',
+    'link.removed': '取消关联', 'review.bookmark': '书签/备注', 'review.recording_reviewed': '录像已审阅', 'case.review_completed': '案件审核完成',
+    'dock.released': '采集站释放', 'media.exported': '导出', 'export.approved': '导出批准', 'export.rejected': '导出驳回', 'export.downloaded': '导出包下载',
+    'room.camera_attached': '讯问室接入摄像机', 'room.camera_detached': '讯问室移除摄像机', 'recording.started': '开始录制', 'recording.stopped': '停止录制',
+    'recording.gap_detected': '发现录制中断', 'recording.gap_explained': '说明中断原因', 'recording.marked_full': '确认全程录制', 'recording.joined': '录像合并',
+    'live_view.opened': '打开实时画面', 'live_view.closed': '关闭实时画面', 'retention.classified': '保存期限分类', 'retention.marked_important': '标记为重要',
+    'retention.object_locked': '存储写保护', 'hold.placed': '设置法律保全', 'hold.released': '解除法律保全', 'disposal.proposed': '提出销毁',
+    'disposal.approved': '批准销毁', 'disposal.blocked': '销毁被阻止', 'disposal.cancelled': '取消销毁', 'media.recycled': '移入回收期', 'media.restored': '从回收期恢复',
+    'derivative.disposed': '删除转码文件', 'derivative.superseded': '转码文件被替换', 'media.disposed': '原始文件销毁',
+  },
+  // ui: the detail fields the audit page shows beside an event.
+  eventDetails: {
+    ip: 'IP 地址', purpose: '用途', reason: '原因', derivative: '文件类型', sha256: 'SHA-256', caseId: '案件', sessionId: '讯问', incidentId: '警情', exportId: '导出',
+    batchId: '销毁批次', format: '格式', kind: '类别', text: '内容', offsetSec: '时间点（秒）', finding: '审阅意见', decision: '决定', deviceId: '设备', serial: '设备编号',
+    bytes: '字节数', filename: '文件名', action: '操作', via: '关联方式', source: '来源', roomId: '讯问室', important: '重要', markId: '书签', step: '步骤', was: '原值',
+    packageSha256: '导出包 SHA-256', range: '范围', status: '状态', note: '说明', media: '视频', role: '角色',
+  },
+  auditChain: {
+    verified: '保管链校验通过（{{at}}）', broken: '保管链校验发现问题（{{at}}）：{{n}} 项', running: '保管链校验进行中（{{percent}}%）', never: '保管链尚未校验',
+    newestFirst: '最新记录在前', mediaShort: '视频 {{id}}',
+  },
+  // ui: the case list's triage columns.
+  caseTriage: {
+    suspects: '嫌疑人', sessions: '讯问次数', coverage: '录制覆盖（最低）', pending: '待审阅', pendingN: '待审阅 {{n}}/{{total}}', allReviewed: '已全部审阅',
+    unrecorded: '{{n}} 次无录像', pendingOnly: '只看有待审阅录像的案件',
+  },
+  // ui: reporting periods in words (trend axis, reports, samples).
+  periodLabel: { week: '{{year}}年第{{week}}周', month: '{{year}}年{{month}}月', quarter: '{{year}}年第{{quarter}}季度' },
+  // ui: the coverage page's explanations, report downloads and the supervisory sample.
+  coverageMore: {
+    unassignedHelp: '“未归属”是无法计入任何单位或民警的项目：例如记录仪未登记使用民警、文件未注明警号，或案件单位未导入。请在设备与人员资料中补全，使其计入相应单位。',
+    reports: '统计报表下载', weekly: '周统计', monthly: '月巡查', quarterly: '季通报', kind: '报表', period: '期间', periodHint: '留空为上一个完整期间，如 2026-W49、2026-11、2026-Q4',
+    format: '格式', download: '下载', sample: '抽查案件（监督抽样）', samplePeriod: '抽样期间', draw: '抽取样本', sampleEmpty: '尚未抽取样本',
+    sampleDrawn: '{{period}} · 抽取 {{n}} 起案件（{{by}} 于 {{at}}）', sampleCase: '案件', sampleUnit: '单位',
+  },
+  // ui: the officer's own footage.
+  myMedia: {
+    nav: '我的视频', title: '我的视频', intro: '本人警号名下的执法视频：是否已上传入库、处理进度，以及关联的案件或警情。', count: '共 {{n}} 个文件', none: '暂无本人视频',
+    status: '上传与处理', unlinked: '未关联',
+  },
+  // ui: link suggestions and linking by hand.
+  links: {
+    nav: '视频关联', title: '视频关联', intro: '自动关联无法确定归属的视频（与同一民警的多起警情时间重叠）在此由人工确认；也可手工关联视频，均须说明理由并记入保管链。',
+    none: '没有待确认的关联建议', officer: '警号', incident: '警情编号', place: '地点', when: '时间', overlap: '重叠时长', case: '案件', linkedNow: '已关联',
+    reason: '理由', reasonHint: '如：视频内容为该警情现场', resolve: '确认关联（{{n}} 起警情）', manualTitle: '手工关联', mediaId: '视频 ID', caseNumber: '案件编号',
+    incidentId: '警情编号（填写则关联警情）', link: '关联', linked: '已关联，并记入保管链', noSuchCase: '未找到案件 {{n}}',
+  },
+  // ui: how a file reached the platform (uploads screen).
+  uploadsVia: { tus: '主动上传', ftp: 'FTP 拉取', folder: '目录拉取' },
 };

@@ -1,9 +1,10 @@
 import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { qs } from '../api';
-import { Card, ErrorBox, Loading } from '../components/ui';
+import { Badge, Card, ErrorBox, Loading } from '../components/ui';
 import { fmtDateTime } from '../format';
 import { useApi } from '../hooks';
+import { zhCN } from '../locales/zh-CN';
 
 interface CustodyEvent {
   seq: number;
@@ -15,35 +16,74 @@ interface CustodyEvent {
   hash: string;
 }
 
-const TYPES = [
-  'media.viewed', 'media.downloaded', 'access.refused', 'access.requested', 'access.decided', 'media.stored', 'media.verified', 'media.rejected',
-  'link.added', 'link.removed', 'review.bookmark', 'review.recording_reviewed', 'case.review_completed', 'media.exported', 'export.approved',
-  'export.downloaded', 'recording.started', 'recording.stopped', 'recording.gap_detected', 'recording.gap_explained', 'recording.marked_full', 'dock.released',
-];
+interface VerificationRun {
+  id: string;
+  status: string;
+  result: 'clean' | 'tampered' | null;
+  percent: number;
+  createdAt: string;
+  finishedAt: string | null;
+  findingsCount?: number;
+}
+
+// Every event type the chain can hold: the translation table is complete (test/locale-coverage.test.ts guards it).
+const TYPES = Object.keys(zhCN.eventTypes);
+
+/** The latest custody verification run, in words: whether the chain was last found intact, broken, or is being checked. */
+function ChainStatus() {
+  const { t } = useTranslation();
+  const runs = useApi<VerificationRun[]>('/api/v1/custody/verifications?limit=1');
+  const run = runs.data?.[0];
+  if (runs.error) return <ErrorBox error={runs.error} />;
+  if (!runs.data) return null;
+  const [tone, text] = !run
+    ? (['warn', t('auditChain.never')] as const)
+    : run.result === 'tampered'
+      ? (['bad', t('auditChain.broken', { at: fmtDateTime(run.finishedAt ?? run.createdAt), n: run.findingsCount ?? 0 })] as const)
+      : run.finishedAt && run.result === 'clean'
+        ? (['good', t('auditChain.verified', { at: fmtDateTime(run.finishedAt) })] as const)
+        : (['info', t('auditChain.running', { percent: Math.round(run.percent) })] as const);
+  return (
+    <p data-testid="chain-status">
+      <Badge tone={tone}>{text}</Badge>
+    </p>
+  );
+}
+
+/** One detail value in words where the vocabulary knows it (event types, stages), else as recorded. */
+function detailEntries(details: Record<string, unknown>): [string, string][] {
+  return Object.entries(details)
+    .filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
+    .slice(0, 6)
+    .map(([k, v]) => [k, String(v).slice(0, 80)]);
+}
 
 /** Audit search over the custody chain: who captured, copied, viewed, exported or disposed of what, and when. */
 export function AuditPage() {
   const { t } = useTranslation();
   const [form, setForm] = useState({ mediaId: '', type: '', actor: '', from: '', to: '' });
   const [query, setQuery] = useState(form);
-  const [after, setAfter] = useState<number[]>([]);
+  // Newest first: each page continues below the last seq of the one before (the stack allows going back).
+  const [before, setBefore] = useState<number[]>([]);
   const path = `/api/v1/custody/events${qs({
     ...query,
     from: query.from ? new Date(query.from).toISOString() : '',
     to: query.to ? new Date(query.to).toISOString() : '',
-    afterSeq: after[after.length - 1],
+    order: 'desc',
+    beforeSeq: before[before.length - 1],
     limit: 50,
   })}`;
-  const events = useApi<{ items: CustodyEvent[]; nextAfterSeq: number | null }>(path);
+  const events = useApi<{ items: CustodyEvent[]; nextBeforeSeq: number | null }>(path);
   const submit = (e: FormEvent) => {
     e.preventDefault();
-    setAfter([]);
+    setBefore([]);
     setQuery(form);
   };
   return (
     <>
       <h1>{t('audit.title')}</h1>
       <p className="muted">{t('audit.intro')}</p>
+      <ChainStatus />
       <Card>
         <form className="search-grid" onSubmit={submit} data-testid="audit-search">
           <label>
@@ -52,7 +92,7 @@ export function AuditPage() {
               <option value="">{t('common.all')}</option>
               {TYPES.map((ty) => (
                 <option key={ty} value={ty}>
-                  {t(`custodyType.${ty}`, { defaultValue: ty })}
+                  {t(`eventTypes.${ty}`, { defaultValue: ty })}
                 </option>
               ))}
             </select>
@@ -84,7 +124,7 @@ export function AuditPage() {
       {events.loading && !events.data ? (
         <Loading />
       ) : (
-        <Card>
+        <Card title={t('auditChain.newestFirst')}>
           <table className="table" data-testid="audit-table">
             <thead>
               <tr>
@@ -101,18 +141,15 @@ export function AuditPage() {
                 <tr key={e.seq}>
                   <td className="mono small">{e.seq}</td>
                   <td>{fmtDateTime(e.at)}</td>
-                  <td>{t(`custodyType.${e.type}`, { defaultValue: e.type })}</td>
+                  <td data-testid="event-type">{t(`eventTypes.${e.type}`, { defaultValue: e.type })}</td>
                   <td className="mono small">{e.actor}</td>
                   <td className="small details">
-                    {e.mediaId && <div className="mono">media {e.mediaId.slice(0, 8)}</div>}
-                    {Object.entries(e.details)
-                      .filter(([, v]) => v !== null && v !== '' && typeof v !== 'object')
-                      .slice(0, 5)
-                      .map(([k, v]) => (
-                        <div key={k}>
-                          {k}: {String(v).slice(0, 80)}
-                        </div>
-                      ))}
+                    {e.mediaId && <div className="mono">{t('auditChain.mediaShort', { id: e.mediaId.slice(0, 8) })}</div>}
+                    {detailEntries(e.details).map(([k, v]) => (
+                      <div key={k}>
+                        {t(`eventDetails.${k}`, { defaultValue: k })}: {k === 'type' ? t(`eventTypes.${v}`, { defaultValue: v }) : v}
+                      </div>
+                    ))}
                   </td>
                   <td className="mono small" title={e.hash}>
                     {e.hash.slice(0, 12)}…
@@ -123,10 +160,10 @@ export function AuditPage() {
           </table>
           {events.data?.items.length === 0 && <p className="muted">{t('audit.none')}</p>}
           <div className="pager">
-            <button className="btn" disabled={after.length === 0} onClick={() => setAfter(after.slice(0, -1))}>
+            <button className="btn" disabled={before.length === 0} onClick={() => setBefore(before.slice(0, -1))}>
               ← {t('common.prev')}
             </button>
-            <button className="btn" disabled={!events.data?.nextAfterSeq} onClick={() => events.data?.nextAfterSeq && setAfter([...after, events.data.nextAfterSeq])}>
+            <button className="btn" disabled={!events.data?.nextBeforeSeq} onClick={() => events.data?.nextBeforeSeq && setBefore([...before, events.data.nextBeforeSeq])}>
               {t('common.next')} →
             </button>
           </div>

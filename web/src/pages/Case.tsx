@@ -45,7 +45,7 @@ export function CasePage() {
         </Badge>
       </div>
       <p className="muted">
-        {t(`caseKind.${c.kind}`)} · {t('cases.unit')} {c.unitCode} · {t('cases.openedAt')} {fmtDate(c.openedAt)}
+        {t(`caseKind.${c.kind}`)} · {t('cases.unit')} <span data-testid="case-unit">{c.unitName ?? c.unitCode}</span> · {t('cases.openedAt')} {fmtDate(c.openedAt)}
         {c.reviewCompletedAt && ` · ${t('case.completedBy', { by: c.reviewCompletedBy, at: fmtDateTime(c.reviewCompletedAt) })}`}
       </p>
 

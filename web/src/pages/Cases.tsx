@@ -3,20 +3,20 @@ import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { qs } from '../api';
 import { Badge, Card, ErrorBox, Loading } from '../components/ui';
-import { fmtDate } from '../format';
+import { fmtDate, fmtPercent } from '../format';
 import { useApi } from '../hooks';
-import type { Case, CaseStatus } from '../types';
+import type { CaseListItem, CaseStatus } from '../types';
 
 export const statusTone: Record<CaseStatus, 'good' | 'warn' | 'info' | 'none'> = { open: 'info', under_review: 'warn', review_completed: 'good', closed: 'none' };
 
-const FIELDS = ['caseNumber', 'suspect', 'officer', 'from', 'to', 'status'] as const;
+const FIELDS = ['caseNumber', 'suspect', 'officer', 'from', 'to', 'status', 'pendingReview'] as const;
 
 export function CasesPage() {
   const { t } = useTranslation();
   const [params, setParams] = useSearchParams();
   const [form, setForm] = useState<Record<string, string>>(() => Object.fromEntries(FIELDS.map((f) => [f, params.get(f) ?? ''])));
   const query = Object.fromEntries(FIELDS.map((f) => [f, params.get(f) ?? '']));
-  const { data, error, loading } = useApi<{ items: Case[]; total: number }>(`/api/v1/cases${qs({ ...query, limit: 100 })}`);
+  const { data, error, loading } = useApi<{ items: CaseListItem[]; total: number }>(`/api/v1/cases${qs({ ...query, limit: 100 })}`);
 
   const submit = (e: FormEvent) => {
     e.preventDefault();
@@ -59,6 +59,15 @@ export function CasesPage() {
               ))}
             </select>
           </label>
+          <label className="checkbox">
+            <input
+              name="pendingReview"
+              type="checkbox"
+              checked={form.pendingReview === 'true'}
+              onChange={(e) => setForm({ ...form, pendingReview: e.target.checked ? 'true' : '' })}
+            />
+            {t('caseTriage.pendingOnly')}
+          </label>
           <div className="search-actions">
             <button className="btn btn-primary" type="submit">
               🔍 {t('common.search')}
@@ -92,6 +101,10 @@ export function CasesPage() {
                     <th>{t('cases.caseTitle')}</th>
                     <th>{t('cases.kind')}</th>
                     <th>{t('cases.unit')}</th>
+                    <th>{t('caseTriage.suspects')}</th>
+                    <th>{t('caseTriage.sessions')}</th>
+                    <th>{t('caseTriage.coverage')}</th>
+                    <th>{t('caseTriage.pending')}</th>
                     <th>{t('cases.openedAt')}</th>
                     <th>{t('cases.status')}</th>
                   </tr>
@@ -106,7 +119,29 @@ export function CasesPage() {
                       </td>
                       <td>{c.title}</td>
                       <td>{t(`caseKind.${c.kind}`)}</td>
-                      <td>{c.unitCode}</td>
+                      <td data-testid="case-unit" title={c.unitCode}>
+                        {c.unitName ?? c.unitCode}
+                      </td>
+                      <td data-testid="case-suspects">{c.suspects.join('、') || '—'}</td>
+                      <td data-testid="case-sessions">
+                        {c.sessions}
+                        {c.sessionsUnrecorded > 0 && (
+                          <>
+                            {' '}
+                            <Badge tone="bad">{t('caseTriage.unrecorded', { n: c.sessionsUnrecorded })}</Badge>
+                          </>
+                        )}
+                      </td>
+                      <td data-testid="case-coverage">{c.coverageMin === null ? '—' : fmtPercent(c.coverageMin)}</td>
+                      <td data-testid="case-pending">
+                        {c.recordingsPending > 0 ? (
+                          <Badge tone="warn">{t('caseTriage.pendingN', { n: c.recordingsPending, total: c.recordings })}</Badge>
+                        ) : c.recordings > 0 ? (
+                          <Badge tone="good">{t('caseTriage.allReviewed')}</Badge>
+                        ) : (
+                          '—'
+                        )}
+                      </td>
                       <td>{fmtDate(c.openedAt)}</td>
                       <td>
                         <Badge tone={statusTone[c.status]}>{t(`caseStatus.${c.status}`)}</Badge>

@@ -7,6 +7,8 @@ import { qs } from '../api';
 import { Card, ErrorBox, Loading, Stat } from '../components/ui';
 import { fmtDateTime, fmtPercent, rateTone } from '../format';
 import { useApi } from '../hooks';
+import { ReportDownloads, SupervisorySample } from '../components/CoverageReports';
+import { periodLabel } from '../period-label';
 
 ChartJS.register(CategoryScale, LinearScale, BarElement, LineElement, PointElement, Tooltip, Legend);
 
@@ -129,12 +131,21 @@ export function CoveragePage() {
         <div className="two-col">
           <Card title={t('coverage.ranking', { rate: t(`rate.${sel.rate}`) })}>
             <RankingChart groups={sel.groups} />
+            {sel.groups.some((g) => g.key === null && g.value.denominator > 0) && (
+              <p className="muted small" data-testid="unassigned-help">
+                {t('coverageMore.unassignedHelp')}
+              </p>
+            )}
           </Card>
           <Card title={t('coverage.trend', { rate: t(`rate.${sel.rate}`) })}>
             <TrendChart rate={sel.rate} from={from} to={to} unit={unit} />
           </Card>
         </div>
       )}
+      <div className="two-col">
+        <ReportDownloads unit={unit} />
+        <SupervisorySample unit={unit} />
+      </div>
     </>
   );
 }
@@ -167,7 +178,7 @@ function TrendChart({ rate, from, to, unit }: { rate: string; from: string; to: 
   return (
     <Line
       data={{
-        labels: points.map((p) => p.label),
+        labels: points.map((p) => periodLabel(t, p.label)),
         datasets: [
           {
             label: t(`rate.${rate}`),

@@ -2,19 +2,19 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Navigate, useLocation, useNavigate } from 'react-router';
 import { ApiError } from '../api';
-import { homeOf, useAuth } from '../auth';
+import { landingOf, useAuth } from '../auth';
 import { setLanguage } from '../i18n';
 
 export function LoginPage() {
   const { t, i18n } = useTranslation();
   const { user, login } = useAuth();
   const navigate = useNavigate();
-  const from = (useLocation().state as { from?: string } | null)?.from;
+  const state = useLocation().state as { from?: string; by?: string | null } | null;
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
-  if (user) return <Navigate to={from ?? homeOf(user.role)} replace />;
+  if (user) return <Navigate to={landingOf(user, state)} replace />;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -22,7 +22,7 @@ export function LoginPage() {
     setError(null);
     try {
       const u = await login(username.trim(), password);
-      navigate(from ?? homeOf(u.role), { replace: true });
+      navigate(landingOf(u, state), { replace: true });
     } catch (err) {
       setError(err instanceof ApiError && err.status === 401 ? t('login.wrong') : t('login.failed'));
     } finally {

@@ -17,6 +17,8 @@ interface UploadRow {
   finishedAt: string | null;
   mediaId: string | null;
   mediaState: string | null;
+  /** How the file came: pushed by a dock over tus, or pulled from an FTP or folder dock. */
+  via?: 'tus' | 'ftp' | 'folder';
 }
 
 export interface JobRow {
@@ -70,7 +72,8 @@ export function UploadsPage() {
           {inFlight.map((u) => (
             <div key={u.id} className="progress-row">
               <div className="small">
-                <span className="mono">{u.filename ?? u.id}</span> · {u.deviceSerial} · {fmtBytes(u.offset)} / {fmtBytes(u.sizeBytes)}
+                <Badge tone="info" testId="upload-via">{t(`uploadsVia.${u.via ?? 'tus'}`)}</Badge> <span className="mono">{u.filename ?? u.id}</span> · {u.deviceSerial} ·{' '}
+                {fmtBytes(u.offset)} / {fmtBytes(u.sizeBytes)}
               </div>
               <ProgressBar value={u.progress} testId="upload-progress" />
             </div>
@@ -81,7 +84,8 @@ export function UploadsPage() {
               <ul className="plain small">
                 {recent.map((u) => (
                   <li key={u.id}>
-                    {fmtDateTime(u.finishedAt)} · <span className="mono">{u.filename}</span> · {fmtBytes(u.sizeBytes)} ·{' '}
+                    {fmtDateTime(u.finishedAt)} · <Badge tone="info" testId="upload-via">{t(`uploadsVia.${u.via ?? 'tus'}`)}</Badge> <span className="mono">{u.filename}</span> ·{' '}
+                    {fmtBytes(u.sizeBytes)} ·{' '}
                     <Badge tone={u.mediaState === 'ready' ? 'good' : u.mediaState === 'failed' || u.mediaState === 'rejected' ? 'bad' : 'warn'}>
                       {t(`mediaState.${u.mediaState ?? 'stored'}`, { defaultValue: u.mediaState ?? '' })}
                     </Badge>
