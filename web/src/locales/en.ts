@@ -121,30 +121,6 @@ export const en: Dict<typeof zhCN> = {
     title: 'Audit', intro: 'The custody chain records every capture, store, view, download, export and disposal, hash-linked in order: any edit is detectable.', type: 'Event', actor: 'Actor',
     mediaId: 'Media id', from: 'From', to: 'To', at: 'Time', details: 'Details', hash: 'Hash', none: 'No matching event',
   },
-  custodyType: {
-    'media.viewed': 'Viewed', 'media.downloaded': 'Original downloaded', 'access.refused': 'Access refused', 'access.requested': 'Access requested', 'access.decided': 'Access decided', 'media.stored': 'Stored',
-    'media.verified': 'Verified', 'media.rejected': 'Hash mismatch', 'media.received': 'Received', 'link.added': 'Linked', 'link.removed': 'Unlinked', 'review.bookmark': 'Bookmark/note',
-    'review.recording_reviewed': 'Recording reviewed', 'case.review_completed': 'Case review completed', 'media.exported': 'Exported', 'export.approved': 'Export approved', 'export.rejected': 'Export rejected',
-    'export.downloaded': 'Export downloaded', 'recording.started': 'Recording started', 'recording.stopped': 'Recording stopped', 'recording.gap_detected': 'Gap detected',
-    'recording.gap_explained': 'Gap explained', 'recording.marked_full': 'Marked recorded in full', 'dock.released': 'Released on dock', 'derivative.created': 'Derivative made', 'upload.started': 'Upload started',
-    'media.watched': 'Watched (played ranges)',
-  },
-  // reviewer's player (issue 13): recorded time across gaps, both cameras, camera clocks, watched coverage
-  playerTime: {
-    jumps: 'Playback position (red lines: the recording was interrupted; the file skips the unrecorded time there)', jumpAt: 'at {{at}} skips {{duration}} ({{from}} – {{to}})',
-    gapNotice: 'The recording was interrupted here: {{from}} – {{to}}, {{duration}}', gapCause: 'Detected: {{cause}}', gapReason: 'Reason: {{reason}}', gapNoReason: 'No reason given yet',
-    cameras: 'Both cameras in sync (same recorded time)', main: 'Main view', secondary: 'Second view', swap: 'Make main view', noPictureNow: 'This camera recorded nothing at this time', camera: '{{role}} camera',
-    drift: "The camera's clock differs from the server by {{drift}} (tolerance {{tolerance}} s): the time in the picture is the camera's, the recorded time is the server's.", driftOk: "The camera's clock agrees with the server (off by {{drift}})",
-    driftNone: "The camera's clock was not read", ahead: 'ahead', behind: 'behind', recordedByServer: 'Recorded time (server clock, Beijing time)',
-  },
-  watched: {
-    title: 'Watched coverage', share: 'Watched {{share}} (required {{min}}; only 1× or slower counts)', bar: 'Stretches watched', played: 'Played faster (not counted)', counted: 'Watched at normal speed',
-    belowTitle: 'Not watched enough: {{share}} watched, {{min}} required. To confirm anyway, give a written reason (kept with the review and in the custody chain).', reason: 'Reason for confirming without watching it all',
-    reasonHint: 'e.g. the second half is the suspect reading the record, checked against the transcript', blocker: '{{name}}: watched {{share}}', recordingRole: '{{role}} camera recording',
-    fullMeans: '"Confirm full recording" asserts that no camera has an interruption longer than {{tolerance}} s within the declared interrogation time (tolerance from configuration).',
-    amberMeans: 'An amber coverage rate means the recording does not cover the whole declared time (no picture before the start, after the end or during interruptions); "full recording" only asks whether any interruption exceeds the tolerance, so both can show at once.',
-    none: 'Not watched yet',
-    refused: 'Not confirmed: not enough was watched and no reason was given. Keep watching, or give a reason for confirming without watching it all.', confirmBelow: 'I reviewed this recording; the reason for what I did not watch is given above',
   errorCodes: {
     EVM_UNAUTHENTICATED: 'Your session has ended: log in again', EVM_FORBIDDEN: 'Not allowed', EVM_UNKNOWN_DEVICE: 'Device not registered: an admin must register it first',
     EVM_VALIDATION: 'The request is not valid', EVM_MISSING_SHA256: "The upload lacks the file's SHA-256", EVM_BAD_METADATA: 'An upload metadata field is invalid',
@@ -177,6 +153,7 @@ export const en: Dict<typeof zhCN> = {
     EVM_ROW_UNKNOWN_REFERENCE: 'Unknown reference',
   },
   eventTypes: {
+    'media.watched': 'Watched (played ranges)',
     'upload.started': 'Upload started', 'upload.terminated': 'Upload terminated', 'media.received': 'Received', 'media.stored': 'Stored', 'media.verified': 'Verified',
     'media.rejected': 'Rejected (hash mismatch)', 'media.duplicate': 'Duplicate', 'media.failed': 'Processing failed', 'derivative.created': 'Derivative created', 'access.refused': 'Access refused',
     'access.requested': 'Access requested', 'access.decided': 'Access decided', 'media.viewed': 'Viewed', 'media.downloaded': 'Original downloaded', 'link.added': 'Linked',
@@ -221,4 +198,21 @@ export const en: Dict<typeof zhCN> = {
     incidentId: 'Incident ID (links the incident)', link: 'Link', linked: 'Linked and recorded in the custody chain', noSuchCase: 'No case {{n}}',
   },
   uploadsVia: { tus: 'Pushed', ftp: 'FTP pull', folder: 'Folder pull' },
+  // reviewer's player (issue 13): recorded time across gaps, both cameras, camera clocks, watched coverage
+  playerTime: {
+    jumps: 'Playback position (red lines: the recording was interrupted; the file skips the unrecorded time there)', jumpAt: 'at {{at}} skips {{duration}} ({{from}} – {{to}})',
+    gapNotice: 'The recording was interrupted here: {{from}} – {{to}}, {{duration}}', gapCause: 'Detected: {{cause}}', gapReason: 'Reason: {{reason}}', gapNoReason: 'No reason given yet',
+    cameras: 'Both cameras in sync (same recorded time)', main: 'Main view', secondary: 'Second view', swap: 'Make main view', noPictureNow: 'This camera recorded nothing at this time', camera: '{{role}} camera',
+    drift: "The camera's clock differs from the server by {{drift}} (tolerance {{tolerance}} s): the time in the picture is the camera's, the recorded time is the server's.", driftOk: "The camera's clock agrees with the server (off by {{drift}})",
+    driftNone: "The camera's clock was not read", ahead: 'ahead', behind: 'behind', recordedByServer: 'Recorded time (server clock, Beijing time)',
+  },
+  watched: {
+    title: 'Watched coverage', share: 'Watched {{share}} (required {{min}}; only 1× or slower counts)', bar: 'Stretches watched', played: 'Played faster (not counted)', counted: 'Watched at normal speed',
+    belowTitle: 'Not watched enough: {{share}} watched, {{min}} required. To confirm anyway, give a written reason (kept with the review and in the custody chain).', reason: 'Reason for confirming without watching it all',
+    reasonHint: 'e.g. the second half is the suspect reading the record, checked against the transcript', blocker: '{{name}}: watched {{share}}', recordingRole: '{{role}} camera recording',
+    fullMeans: '"Confirm full recording" asserts that no camera has an interruption longer than {{tolerance}} s within the declared interrogation time (tolerance from configuration).',
+    amberMeans: 'An amber coverage rate means the recording does not cover the whole declared time (no picture before the start, after the end or during interruptions); "full recording" only asks whether any interruption exceeds the tolerance, so both can show at once.',
+    none: 'Not watched yet',
+    refused: 'Not confirmed: not enough was watched and no reason was given. Keep watching, or give a reason for confirming without watching it all.', confirmBelow: 'I reviewed this recording; the reason for what I did not watch is given above',
+  },
 };

@@ -126,30 +126,6 @@ export const zhCN = {
     title: '审计查询', intro: '证据保管链记录了每一次采集、入库、查看、下载、导出与销毁，按时间顺序哈希相连，任何篡改都可被发现。', type: '事件类型', actor: '操作人',
     mediaId: '视频 ID', from: '开始时间', to: '结束时间', at: '时间', details: '详情', hash: '哈希', none: '没有符合条件的记录',
   },
-  custodyType: {
-    'media.viewed': '查看', 'media.downloaded': '下载原件', 'access.refused': '拒绝访问', 'access.requested': '调阅申请', 'access.decided': '调阅审批', 'media.stored': '入库',
-    'media.verified': '校验通过', 'media.rejected': '校验不符', 'media.received': '接收', 'link.added': '关联', 'link.removed': '取消关联', 'review.bookmark': '书签/备注',
-    'review.recording_reviewed': '录像已审阅', 'case.review_completed': '案件审核完成', 'media.exported': '导出', 'export.approved': '导出批准', 'export.rejected': '导出驳回',
-    'export.downloaded': '导出包下载', 'recording.started': '开始录制', 'recording.stopped': '停止录制', 'recording.gap_detected': '发现录制中断',
-    'recording.gap_explained': '说明中断原因', 'recording.marked_full': '确认全程录制', 'dock.released': '采集站释放', 'derivative.created': '生成转码', 'upload.started': '开始上传',
-    'media.watched': '观看记录',
-  },
-  // reviewer's player (issue 13): recorded time across gaps, both cameras, camera clocks, watched coverage
-  playerTime: {
-    jumps: '播放进度（红色竖线为录像中断处，文件在此跳过未录制的时间）', jumpAt: '{{at}} 处跳过 {{duration}}（{{from}} – {{to}}）',
-    gapNotice: '录像在此中断：{{from}} – {{to}}，共 {{duration}}', gapCause: '系统判定：{{cause}}', gapReason: '中断原因：{{reason}}', gapNoReason: '尚未说明中断原因',
-    cameras: '同步播放两路摄像机（同一录制时间）', main: '主画面', secondary: '副画面', swap: '切换为主画面', noPictureNow: '此时该摄像机没有录像', camera: '{{role}}摄像机',
-    drift: '摄像机时钟与服务器相差 {{drift}}（超过容差 {{tolerance}} 秒）：画面中的时间以摄像机时钟为准，“录制时间”以服务器时钟为准。', driftOk: '摄像机时钟与服务器一致（相差 {{drift}}）',
-    driftNone: '未读取到摄像机时钟', ahead: '快', behind: '慢', recordedByServer: '录制时间（服务器时钟，北京时间）',
-  },
-  watched: {
-    title: '观看覆盖', share: '已观看 {{share}}（要求 {{min}}，仅计 1 倍速及以下）', bar: '已观看的时段', played: '倍速播放（不计入）', counted: '正常速度观看',
-    belowTitle: '未达到观看要求：已观看 {{share}}，要求 {{min}}。如确需在未看完时确认，请书面说明理由（记入审阅记录与保管链）。', reason: '未看完即确认的理由',
-    reasonHint: '例如：后半段为嫌疑人阅读笔录，已与笔录核对', blocker: '{{name}}：已观看 {{share}}', recordingRole: '{{role}}摄像机录像',
-    fullMeans: '“确认全程录制”表示：登记的讯问时段内，每路摄像机都没有超过 {{tolerance}} 秒的中断（容差由系统配置）。',
-    amberMeans: '黄色的录制覆盖率表示录像未覆盖登记时段的全部时间（开始前、结束后或中断期间没有画面）；“全程录制”只看是否有超过容差的中断，两者可能同时出现。',
-    none: '尚未观看',
-    refused: '未确认：观看比例未达到要求，且没有填写理由。请继续观看，或填写未看完即确认的理由。', confirmBelow: '我已审阅本录像，未看完的部分已在上面说明理由',
   // ui: every error code of src/errors.ts (and import row codes) in words; ErrorBox shows these, the server's English second.
   errorCodes: {
     EVM_UNAUTHENTICATED: '登录已失效，请重新登录', EVM_FORBIDDEN: '无权进行此操作', EVM_UNKNOWN_DEVICE: '设备未登记，请管理员先登记该设备',
@@ -184,6 +160,7 @@ export const zhCN = {
   },
   // ui: every custody event type of src/domain/custody-chain.ts (the audit page, a media's custody list).
   eventTypes: {
+    'media.watched': '观看记录',
     'upload.started': '开始上传', 'upload.terminated': '上传终止', 'media.received': '接收', 'media.stored': '入库', 'media.verified': '校验通过',
     'media.rejected': '校验不符', 'media.duplicate': '重复文件', 'media.failed': '处理失败', 'derivative.created': '生成转码', 'access.refused': '拒绝访问',
     'access.requested': '调阅申请', 'access.decided': '调阅审批', 'media.viewed': '查看', 'media.downloaded': '下载原件', 'link.added': '关联',
@@ -235,4 +212,21 @@ export const zhCN = {
   },
   // ui: how a file reached the platform (uploads screen).
   uploadsVia: { tus: '主动上传', ftp: 'FTP 拉取', folder: '目录拉取' },
+  // reviewer's player (issue 13): recorded time across gaps, both cameras, camera clocks, watched coverage
+  playerTime: {
+    jumps: '播放进度（红色竖线为录像中断处，文件在此跳过未录制的时间）', jumpAt: '{{at}} 处跳过 {{duration}}（{{from}} – {{to}}）',
+    gapNotice: '录像在此中断：{{from}} – {{to}}，共 {{duration}}', gapCause: '系统判定：{{cause}}', gapReason: '中断原因：{{reason}}', gapNoReason: '尚未说明中断原因',
+    cameras: '同步播放两路摄像机（同一录制时间）', main: '主画面', secondary: '副画面', swap: '切换为主画面', noPictureNow: '此时该摄像机没有录像', camera: '{{role}}摄像机',
+    drift: '摄像机时钟与服务器相差 {{drift}}（超过容差 {{tolerance}} 秒）：画面中的时间以摄像机时钟为准，“录制时间”以服务器时钟为准。', driftOk: '摄像机时钟与服务器一致（相差 {{drift}}）',
+    driftNone: '未读取到摄像机时钟', ahead: '快', behind: '慢', recordedByServer: '录制时间（服务器时钟，北京时间）',
+  },
+  watched: {
+    title: '观看覆盖', share: '已观看 {{share}}（要求 {{min}}，仅计 1 倍速及以下）', bar: '已观看的时段', played: '倍速播放（不计入）', counted: '正常速度观看',
+    belowTitle: '未达到观看要求：已观看 {{share}}，要求 {{min}}。如确需在未看完时确认，请书面说明理由（记入审阅记录与保管链）。', reason: '未看完即确认的理由',
+    reasonHint: '例如：后半段为嫌疑人阅读笔录，已与笔录核对', blocker: '{{name}}：已观看 {{share}}', recordingRole: '{{role}}摄像机录像',
+    fullMeans: '“确认全程录制”表示：登记的讯问时段内，每路摄像机都没有超过 {{tolerance}} 秒的中断（容差由系统配置）。',
+    amberMeans: '黄色的录制覆盖率表示录像未覆盖登记时段的全部时间（开始前、结束后或中断期间没有画面）；“全程录制”只看是否有超过容差的中断，两者可能同时出现。',
+    none: '尚未观看',
+    refused: '未确认：观看比例未达到要求，且没有填写理由。请继续观看，或填写未看完即确认的理由。', confirmBelow: '我已审阅本录像，未看完的部分已在上面说明理由',
+  },
 };
