@@ -106,6 +106,8 @@ export const Errors = {
   DISPOSAL_SAME_APPROVER: createError('EVM_DISPOSAL_SAME_APPROVER', 'Disposal batch %s was already approved by %s: a second, different person must approve it', 409),
   DISPOSAL_NOT_RESTORABLE: createError('EVM_DISPOSAL_NOT_RESTORABLE', 'Media %s in disposal batch %s is %s: only items still pending or in the recycle bin can be restored', 409),
   DISPOSAL_CLOSED: createError('EVM_DISPOSAL_CLOSED', 'Disposal batch %s is %s and can no longer be cancelled', 409),
+  // custody hardening (issue 12)
+  EXPORT_SOURCE_UNSEALED: createError('EVM_EXPORT_SOURCE_UNSEALED', 'Media %s does not match what its custody chain sealed (%s): the export was refused; run a custody verification', 409),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

@@ -14,6 +14,7 @@ import {
 } from '../db/repositories/verifications-repository.js';
 import { GENESIS_HASH, verifyEvents, type ChainBreak, type ChainCursor, type CustodyEvent } from '../domain/custody-chain.js';
 import { Errors } from '../errors.js';
+import { compareWithSealed, sealedDigests, type SealedDigests } from '../domain/sealed-original.js';
 import { ContentHasher } from '../ingest/content-hasher.js';
 import { checkpointSignatureValid } from './checkpoints.js';
 
@@ -54,6 +55,17 @@ export function describeBreak(b: ChainBreak, e: CustodyEvent | undefined, expect
         ? `${b.seq - expectedSeq === 1 ? `event ${expectedSeq} is` : `events ${expectedSeq}..${b.seq - 1} are`} missing: the chain jumps from ${expectedSeq - 1} to ${b.seq}`
         : `${what} is out of order: expected seq ${expectedSeq}`;
   }
+}
+
+const neighbour = (e: CustodyEvent | undefined, seq: number) => (e && e.seq === seq ? `event ${e.seq} (${e.type} by ${e.actor} at ${e.at}${e.mediaId ? `, media ${e.mediaId}` : ''})` : `event ${seq}`);
+
+/** A sequence gap: what is missing and what surrounds it. Whose events were removed is not knowable from here. */
+export function describeGap(expectedSeq: number, foundSeq: number, before: CustodyEvent | undefined, after: CustodyEvent | undefined): string {
+  const missing = foundSeq - expectedSeq === 1 ? `event ${expectedSeq} is` : `events ${expectedSeq}..${foundSeq - 1} are`;
+  return (
+    `${missing} missing: the chain jumps from ${expectedSeq - 1} to ${foundSeq}, between ${neighbour(before, expectedSeq - 1)} and ${neighbour(after, foundSeq)}; ` +
+    'the media of the removed event(s) is named by a media-link-broken finding at its next event, if it has one'
+  );
 }
 
 /**
@@ -136,6 +148,7 @@ export class CustodyVerifier {
     const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: await this.mediaHeads(run.chain.lastSeq) };
     // The next page is read while this one is verified: PostgreSQL and the hashing overlap.
     let next = custody.page(cursor.lastSeq, batchSize);
+    let prevPage: CustodyEvent | undefined;
     try {
       while (Date.now() < deadline) {
         const batch = await next;
@@ -144,7 +157,9 @@ export class CustodyVerifier {
           return;
         }
         next = custody.page(batch[batch.length - 1]!.seq, batchSize);
-        await this.verifyBatch(batch, cursor, save);
+        // The previous page's last event goes along, so a gap at a page boundary still names its neighbour.
+        await this.verifyBatch(batch, cursor, save, prevPage);
+        prevPage = batch[batch.length - 1];
       }
     } finally {
       // A prefetch still in flight when the budget ends is dropped (its result is read again next slice).
@@ -153,7 +168,7 @@ export class CustodyVerifier {
   }
 
   /** Verifies one page; after a break it re-synchronises on the broken event, so each independent break is reported once. */
-  private async verifyBatch(batch: CustodyEvent[], cursor: ChainCursor, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+  private async verifyBatch(batch: CustodyEvent[], cursor: ChainCursor, save: (p: RunProgress, f?: Finding[]) => Promise<void>, prevOfBatch: CustodyEvent | undefined) {
     const findings: Finding[] = [];
     let rest: CustodyEvent[] = batch;
     while (rest.length > 0) {
@@ -163,7 +178,13 @@ export class CustodyVerifier {
       const expected = cursor.lastSeq + 1;
       const i = rest.findIndex((e) => e.seq === brk.seq);
       const e = rest[i];
-      findings.push({ kind: 'chain', reason: brk.reason, seq: brk.seq, ...(e?.mediaId ? { mediaId: e.mediaId } : {}), message: describeBreak(brk, e, expected), detail: brk.detail });
+      // A missing event's media cannot be known from the events around it: the finding names the gap and its
+      // neighbours, not the media of the next surviving event (which is innocent). The deleted event's own media
+      // shows up as a media-link-broken finding at that media's next event.
+      const gap = brk.reason === 'sequence-gap' && brk.seq > expected;
+      const before = i > 0 ? rest[i - 1] : prevOfBatch;
+      const message = gap ? describeGap(expected, brk.seq, before, e) : describeBreak(brk, e, expected);
+      findings.push({ kind: 'chain', reason: brk.reason, seq: brk.seq, ...(e?.mediaId && !gap ? { mediaId: e.mediaId } : {}), message, detail: brk.detail });
       this.deps.log?.warn({ seq: brk.seq, reason: brk.reason }, 'custody chain break');
       if (!e) break;
       cursor.lastSeq = e.seq;
@@ -214,10 +235,11 @@ export class CustodyVerifier {
     save: (p: RunProgress, f?: Finding[]) => Promise<void>,
     current: () => VerificationRun,
   ) {
+    const custody = new CustodyRepository(this.deps.db);
     let lastId = start.originals.lastMediaId;
     let firstOfSlice = true;
     while (Date.now() < deadline) {
-      const rows = await this.deps.db.query<{ id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string }>(
+      const rows = await this.deps.db.query<MediaRow>(
         lastId
           ? 'select id, state, sha256, sm3, size_bytes, object_key from media where id > $1 order by id limit $2'
           : 'select id, state, sha256, sm3, size_bytes, object_key from media order by id limit $1',
@@ -227,17 +249,17 @@ export class CustodyVerifier {
         await save({ mediaDone: true });
         return;
       }
+      const seals = await custody.sealEvents(rows.map((m) => m.id));
       for (const m of rows) {
+        const seal = sealedDigests(seals.get(m.id) ?? []);
         // The first original of a slice always finishes, so a file longer than the budget still gets verified.
-        const outcome = await this.rehash(m, firstOfSlice ? Infinity : deadline);
+        const outcome = await this.rehash(m, seal.sealed, firstOfSlice ? Infinity : deadline);
         if (outcome === 'out-of-time') return;
         firstOfSlice = false;
         lastId = m.id;
         const run = current();
-        await save(
-          { mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes },
-          outcome ? [outcome] : [],
-        );
+        const found = [...rowFindings(m, seal), ...(outcome ? [outcome] : [])];
+        await save({ mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes }, found);
         if (Date.now() >= deadline) return;
       }
     }
@@ -245,29 +267,33 @@ export class CustodyVerifier {
 
   /**
    * A disposed original is neither missing nor tampered when the chain holds its tombstone (media.disposed) naming
-   * the same hash the media row records; the tombstone itself is covered by the chain walk.
+   * the hash the chain sealed when it was received (not the mutable media row); the tombstone itself is covered by
+   * the chain walk.
    */
-  private async checkTombstone(m: { id: string; sha256: string; object_key: string }): Promise<Finding | null> {
+  private async checkTombstone(m: MediaRow, sealed: SealedDigests | null): Promise<Finding | null> {
     const [t] = await this.deps.db.query<{ details: { sha256?: string } }>(
       `select details from custody_events where media_id = $1 and type = 'media.disposed' order by seq desc limit 1`,
       [m.id],
     );
     const base = { kind: 'original' as const, mediaId: m.id };
     if (!t) return { ...base, reason: 'original-disposed-without-tombstone', message: `media ${m.id} is marked disposed, but the custody chain has no media.disposed event for it: it was removed outside the disposal process` };
-    if (t.details.sha256 !== m.sha256) {
-      return { ...base, reason: 'original-tombstone-mismatch', message: `the tombstone of media ${m.id} names sha256 ${t.details.sha256}, but the media row records ${m.sha256}` };
+    const expected = sealed?.sha256 ?? m.sha256;
+    if (t.details.sha256 !== expected) {
+      return { ...base, reason: 'original-tombstone-mismatch', message: `the tombstone of media ${m.id} names sha256 ${t.details.sha256}, but the chain sealed ${expected} for it` };
     }
     return null;
   }
 
-  /** Streams one stored original and compares it with the media row; null when it matches. */
-  private async rehash(
-    m: { id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string },
-    deadline: number,
-  ): Promise<Finding | null | 'out-of-time'> {
+  /**
+   * Streams one stored original and compares it with what the chain sealed for it (the media row is only a copy,
+   * checked separately by rowFindings); null when it matches.
+   */
+  private async rehash(m: MediaRow, sealed: SealedDigests | null, deadline: number): Promise<Finding | null | 'out-of-time'> {
     const base = { kind: 'original' as const, mediaId: m.id };
     // A disposed original was deleted on purpose: what must hold is its tombstone, not its bytes.
-    if (m.state === 'disposed') return this.checkTombstone(m);
+    if (m.state === 'disposed') return this.checkTombstone(m, sealed);
+    // Nothing sealed: rowFindings reports it; the bytes can only be held to the row, which proves nothing.
+    const expect = sealed ?? { sha256: m.sha256, sizeBytes: m.size_bytes, sm3: m.sm3, fromType: 'media.received' as const, fromSeq: 0 };
     let body: Readable;
     try {
       body = await this.deps.store.get(m.object_key);
@@ -277,7 +303,7 @@ export class CustodyVerifier {
       }
       throw err;
     }
-    const hasher = new ContentHasher(m.sm3 !== null);
+    const hasher = new ContentHasher(expect.sm3 !== null);
     for await (const chunk of body) {
       hasher.update(chunk as Buffer);
       if (Date.now() > deadline) {
@@ -286,15 +312,44 @@ export class CustodyVerifier {
       }
     }
     const got = hasher.digest();
-    if (got.sizeBytes !== m.size_bytes) {
-      return { ...base, reason: 'original-size-mismatch', message: `the stored original of media ${m.id} is ${got.sizeBytes} bytes, but ${m.size_bytes} were recorded: the object was replaced or truncated`, detail: `sha256 ${got.sha256}` };
+    const sealedAt = sealed ? ` (sealed by custody event ${sealed.fromSeq}, ${sealed.fromType})` : '';
+    if (got.sizeBytes !== expect.sizeBytes) {
+      return { ...base, reason: 'original-size-mismatch', message: `the stored original of media ${m.id} is ${got.sizeBytes} bytes, but ${expect.sizeBytes} were recorded${sealedAt}: the object was replaced or truncated`, detail: `sha256 ${got.sha256}` };
     }
-    if (got.sha256 !== m.sha256) {
-      return { ...base, reason: 'original-hash-mismatch', message: `the stored original of media ${m.id} hashes to ${got.sha256}, but ${m.sha256} was recorded: the object's bytes were replaced` };
+    if (got.sha256 !== expect.sha256) {
+      return { ...base, reason: 'original-hash-mismatch', message: `the stored original of media ${m.id} hashes to ${got.sha256}, but ${expect.sha256} was recorded${sealedAt}: the object's bytes were replaced` };
     }
-    if (m.sm3 && got.sm3 !== m.sm3) {
-      return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${m.sm3} was recorded` };
+    if (expect.sm3 && got.sm3 !== expect.sm3) {
+      return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${expect.sm3} was recorded${sealedAt}` };
     }
     return null;
   }
+}
+
+interface MediaRow {
+  id: string;
+  state: string;
+  sha256: string;
+  sm3: string | null;
+  size_bytes: number;
+  object_key: string;
+}
+
+/** A media row that disagrees with the digests its custody events sealed: the row was edited (or never sealed). */
+function rowFindings(m: MediaRow, seal: ReturnType<typeof sealedDigests>): Finding[] {
+  const diffs = compareWithSealed({ sha256: m.sha256, sizeBytes: Number(m.size_bytes), sm3: m.sm3 }, seal);
+  return diffs.map((d) => {
+    const base = { kind: 'original' as const, mediaId: m.id, ...(seal.sealed ? { seq: seal.sealed.fromSeq } : {}) };
+    if (d.field === 'unsealed') {
+      return { ...base, reason: 'original-unsealed', message: `media ${m.id} has no media.received or media.verified event sealing its hash: the media row was inserted outside the ingest path` };
+    }
+    if (d.field === 'received-verified') {
+      return { ...base, reason: 'original-sealed-twice', message: `media ${m.id} was received as sha256 ${d.row} but verified as ${d.sealed}: the chain sealed two different originals` };
+    }
+    return {
+      ...base,
+      reason: 'original-row-mismatch',
+      message: `the media row of ${m.id} records ${d.field} ${d.row}, but custody event ${seal.sealed!.fromSeq} (${seal.sealed!.fromType}) sealed ${d.sealed}: the media row was edited`,
+    };
+  });
 }

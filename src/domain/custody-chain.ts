@@ -62,6 +62,8 @@ export const CUSTODY_EVENT_TYPES = [
   // A composite derivative (the PiP proxy) replaced because one of its parents changed (a camera's join superseded).
   'derivative.superseded',
   'media.disposed',
+  // An export stopped because a media row disagrees with the digests its custody events sealed.
+  'export.refused',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 

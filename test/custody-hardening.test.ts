@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadSigningKey } from '../src/custody/signing-key.js';
+import { CustodyVerifier } from '../src/custody/verifier.js';
+import { appendCustody } from '../src/db/repositories/custody-repository.js';
+import type { Media } from '../src/db/repositories/media-repository.js';
+import type { VerificationRun } from '../src/db/repositories/verifications-repository.js';
+import { ContentHasher } from '../src/ingest/content-hasher.js';
+import { startHarness, type Harness } from './helpers/harness.js';
+import { call, eventRows, restoreRows, seedMedia, tamper, waitUntil } from './helpers/custody-fixtures.js';
+
+async function verifyAll(h: Harness): Promise<VerificationRun> {
+  const key = await loadSigningKey(h.services.config);
+  const v = new CustodyVerifier({ db: h.services.db, store: h.services.store, publicKey: key.publicKey, keyId: key.keyId });
+  const { run } = await v.startOrResume('test', true);
+  return v.runSlice(run.id, { maxSeconds: 60 });
+}
+
+async function readAll(h: Harness, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const c of await h.services.store.get(key)) chunks.push(c as Buffer);
+  return Buffer.concat(chunks);
+}
+
+describe('custody against an insider with the application role (PostgreSQL + local disk)', () => {
+  let h: Harness;
+  let media: Media[];
+
+  beforeAll(async () => {
+    h = await startHarness({ db: 'postgres', store: 'local', env: { CHECKPOINT_INTERVAL_MINUTES: '0' } });
+    const dock = await h.registerDevice('dock');
+    media = [];
+    for (let i = 0; i < 3; i++) media.push((await seedMedia(h.services.db, h.services.store, dock.id, { sm3: i === 0 })).media);
+  });
+  afterAll(async () => h?.stop());
+
+  it('a swapped original whose media row was rewritten to match is a finding naming the media, and its export is refused', async () => {
+    const victim = media[1]!;
+    const bytes = await readAll(h, victim.objectKey);
+    const forged = randomBytes(bytes.length + 7);
+    const d = new ContentHasher(false);
+    d.update(forged);
+    const fake = d.digest();
+    // What the application's role can do: overwrite the object and make the (unguarded) media row agree with it.
+    await h.services.store.put(victim.objectKey, Readable.from([forged]));
+    await h.services.db.query('update media set sha256 = $1, size_bytes = $2 where id = $3', [fake.sha256, fake.sizeBytes, victim.id]);
+    try {
+      const started = await call<VerificationRun>(h.baseUrl, h.adminToken, 'POST', '/api/v1/custody/verifications', { fresh: true, maxSeconds: 30 });
+      expect(started.status).toBe(202);
+      const run = await waitUntil(async () => {
+        const r = await call<VerificationRun>(h.baseUrl, h.adminToken, 'GET', `/api/v1/custody/verifications/${started.body.id}`);
+        return r.body.status === 'completed' && r.body;
+      }, 30_000, 'verification');
+      expect(run.result).toBe('tampered');
+      const mine = run.findings.filter((f) => f.mediaId === victim.id);
+      expect(mine.map((f) => f.reason).sort()).toEqual(['original-row-mismatch', 'original-row-mismatch', 'original-size-mismatch']);
+      expect(mine.find((f) => f.reason === 'original-row-mismatch')!.message).toMatch(/media row .* was edited/);
+      expect(run.findings.every((f) => f.mediaId === victim.id)).toBe(true);
+
+      const created = await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/exports', { mediaIds: [victim.id], destination: 'internal', purpose: 'test' });
+      expect(created.status).toBe(201);
+      const failed = await waitUntil(async () => {
+        const r = await call(h.baseUrl, h.adminToken, 'GET', `/api/v1/exports/${created.body.id}`);
+        return ['failed', 'ready'].includes(r.body.status) && r.body;
+      }, 30_000, 'export to end');
+      expect(failed).toMatchObject({ status: 'failed', errorCode: 'EVM_EXPORT_SOURCE_UNSEALED' });
+      expect(failed.errorMessage).toContain(victim.id);
+      const refused = await h.services.db.query<{ details: { exportId: string } }>(`select details from custody_events where media_id = $1 and type = 'export.refused'`, [victim.id]);
+      expect(refused.map((r) => r.details.exportId)).toEqual([created.body.id]);
+    } finally {
+      await h.services.store.put(victim.objectKey, Readable.from([bytes]));
+      await h.services.db.query('update media set sha256 = $1, size_bytes = $2 where id = $3', [victim.sha256, victim.sizeBytes, victim.id]);
+    }
+  });
+
+  it('a deleted event is reported as a gap between its neighbours, not against the next event’s (innocent) media', async () => {
+    // Event N of media A, then event N+1 of media B, then a later event of A that links to N.
+    const a = media[0]!;
+    const b = media[2]!;
+    const gone = await appendCustody(h.services.db, { mediaId: a.id, uploadId: null, type: 'media.viewed', actor: 'user:x', details: {} });
+    await appendCustody(h.services.db, { mediaId: b.id, uploadId: null, type: 'media.viewed', actor: 'user:y', details: {} });
+    await appendCustody(h.services.db, { mediaId: a.id, uploadId: null, type: 'media.viewed', actor: 'user:z', details: {} });
+    const [row] = await eventRows(h.services.db, gone.seq);
+    await tamper(h.services.db, (tx) => tx.query('delete from custody_events where seq = $1', [gone.seq]).then(() => undefined));
+    try {
+      const run = await verifyAll(h);
+      const gap = run.findings.find((f) => f.reason === 'sequence-gap')!;
+      expect(gap).toMatchObject({ kind: 'chain', seq: gone.seq + 1 });
+      expect(gap.mediaId).toBeUndefined();
+      expect(gap.message).toContain(`event ${gone.seq} is missing`);
+      expect(gap.message).toContain(`between event ${gone.seq - 1}`);
+      expect(run.findings.filter((f) => f.mediaId === b.id)).toEqual([]);
+      // The removed event's own media is named where its chain breaks.
+      expect(run.findings).toContainEqual(expect.objectContaining({ reason: 'media-link-broken', seq: gone.seq + 2, mediaId: a.id }));
+    } finally {
+      await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
+    }
+    expect((await verifyAll(h)).result).toBe('clean');
+  });
+});
