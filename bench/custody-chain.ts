@@ -227,7 +227,7 @@ async function main() {
 
       // End to end as the API job and the CLI run it: chain, a signed checkpoint, originals (empty objects here).
       const key = await loadSigningKey({ CUSTODY_SIGNING_KEY: undefined, paths: { data: dir } });
-      await createCheckpoint(db, key, 'bench');
+      await createCheckpoint(db, store, key, 'bench');
       const verifier = new CustodyVerifier({ db, store, publicKey: key.publicKey, keyId: key.keyId });
       const { run } = await verifier.startOrResume('bench', true);
       t = performance.now();

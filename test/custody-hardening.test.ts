@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { witnessKey } from '../src/custody/checkpoint-witness.js';
 import { loadSigningKey } from '../src/custody/signing-key.js';
 import { CustodyVerifier } from '../src/custody/verifier.js';
 import { appendCustody } from '../src/db/repositories/custody-repository.js';
@@ -8,7 +9,7 @@ import type { Media } from '../src/db/repositories/media-repository.js';
 import type { VerificationRun } from '../src/db/repositories/verifications-repository.js';
 import { ContentHasher } from '../src/ingest/content-hasher.js';
 import { startHarness, type Harness } from './helpers/harness.js';
-import { call, eventRows, restoreRows, seedMedia, tamper, waitUntil } from './helpers/custody-fixtures.js';
+import { call, eventRows, restoreRows, rewriteChainFrom, seedMedia, tamper, waitUntil } from './helpers/custody-fixtures.js';
 
 async function verifyAll(h: Harness): Promise<VerificationRun> {
   const key = await loadSigningKey(h.services.config);
@@ -97,5 +98,54 @@ describe('custody against an insider with the application role (PostgreSQL + loc
       await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
     }
     expect((await verifyAll(h)).result).toBe('clean');
+  });
+
+  it('checkpoints deleted after a consistent rewrite are found through the checkpoint chain and their witnesses', async () => {
+    const cps: Array<{ id: number; seq: number; number: number }> = [];
+    for (let i = 0; i < 4; i++) {
+      await appendCustody(h.services.db, { mediaId: media[i % 3]!.id, uploadId: null, type: 'media.viewed', actor: `user:cp${i}`, details: { i } });
+      const r = await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/custody/checkpoints');
+      expect(r.status).toBe(201);
+      const [row] = await h.services.db.query<{ number: number }>('select number from custody_checkpoints where id = $1', [r.body.id]);
+      cps.push({ id: r.body.id, seq: r.body.seq, number: row!.number });
+    }
+    expect(cps.map((c) => c.number - cps[0]!.number)).toEqual([0, 1, 2, 3]);
+    const witness = JSON.parse((await readAll(h, witnessKey(cps[3]!.number))).toString());
+    expect(witness).toMatchObject({ number: cps[3]!.number, seq: cps[3]!.seq, format: 'evidence-media/custody-checkpoint-witness/1' });
+    expect((await verifyAll(h)).result).toBe('clean');
+
+    // A middle checkpoint removed: the next one no longer follows it.
+    const [saved] = await h.services.db.query<Record<string, unknown>>('select * from custody_checkpoints where id = $1', [cps[1]!.id]);
+    await tamper(h.services.db, (tx) => tx.query('delete from custody_checkpoints where id = $1', [cps[1]!.id]).then(() => undefined));
+    let run = await verifyAll(h);
+    expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-missing', checkpointId: cps[2]!.id }));
+    expect(run.findings).toContainEqual(expect.objectContaining({ reason: 'checkpoint-row-missing', seq: cps[1]!.seq }));
+    await tamper(h.services.db, (tx) =>
+      tx.query(
+        `insert into custody_checkpoints (id, seq, hash, at, key_id, signature, created_by, number, prev_hash, link_signature) overriding system value
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+        [saved!.id, saved!.seq, saved!.hash, saved!.at, saved!.key_id, saved!.signature, saved!.created_by, saved!.number, saved!.prev_hash, saved!.link_signature],
+      ).then(() => undefined),
+    );
+    expect((await verifyAll(h)).result).toBe('clean');
+
+    // A witness removed from the store (the object-store admin's move) is a finding too.
+    const wBytes = await readAll(h, witnessKey(cps[0]!.number));
+    await h.services.store.delete(witnessKey(cps[0]!.number));
+    run = await verifyAll(h);
+    expect(run.findings).toEqual([expect.objectContaining({ reason: 'checkpoint-witness-missing', checkpointId: cps[0]!.id })]);
+    await h.services.store.put(witnessKey(cps[0]!.number), Readable.from([wBytes]));
+
+    // The insider's full move: rewrite the chain consistently after the first checkpoint, delete the later checkpoints.
+    await tamper(h.services.db, async (tx) => {
+      await rewriteChainFrom(tx, cps[0]!.seq + 1, (d) => ({ ...d, i: 'rewritten' }));
+      await tx.query('delete from custody_checkpoints where id > $1', [cps[0]!.id]);
+    });
+    run = await verifyAll(h);
+    expect(run.findings.filter((f) => f.kind === 'chain')).toEqual([]);
+    for (const c of cps.slice(1)) {
+      expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-row-missing', seq: c.seq }));
+      expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-hash-mismatch', seq: c.seq }));
+    }
   });
 });

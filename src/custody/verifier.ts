@@ -12,11 +12,12 @@ import {
   type RunProgress,
   type VerificationRun,
 } from '../db/repositories/verifications-repository.js';
-import { GENESIS_HASH, verifyEvents, type ChainBreak, type ChainCursor, type CustodyEvent } from '../domain/custody-chain.js';
+import { verifyEvents, type ChainBreak, type ChainCursor, type CustodyEvent } from '../domain/custody-chain.js';
 import { Errors } from '../errors.js';
 import { compareWithSealed, sealedDigests, type SealedDigests } from '../domain/sealed-original.js';
 import { ContentHasher } from '../ingest/content-hasher.js';
-import { checkpointSignatureValid } from './checkpoints.js';
+import { CheckpointChainChecker } from './checkpoint-chain.js';
+import { parseWitness, witnessKey } from './checkpoint-witness.js';
 
 export interface VerifierDeps {
   db: Db;
@@ -197,6 +198,7 @@ export class CustodyVerifier {
 
   private async checkpointPhase(save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
     const repo = new CheckpointsRepository(this.deps.db);
+    const checker = new CheckpointChainChecker(this.deps.publicKey, this.deps.keyId);
     let afterId = 0;
     let verified = 0;
     for (;;) {
@@ -204,29 +206,25 @@ export class CustodyVerifier {
       if (page.length === 0) break;
       const findings: Finding[] = [];
       for (const c of page) {
-        const base = { kind: 'checkpoint' as const, seq: c.seq, checkpointId: c.id };
-        if (c.keyId !== this.deps.keyId) {
-          findings.push({ ...base, reason: 'checkpoint-unknown-key', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) claims key ${c.keyId}, not the service's key ${this.deps.keyId}: it cannot be trusted` });
-        } else if (!checkpointSignatureValid(c, this.deps.publicKey)) {
-          findings.push({ ...base, reason: 'checkpoint-signature-invalid', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) has a signature that does not verify: the checkpoint row was altered` });
-        } else if (c.seq === 0) {
-          // Signed while the chain was still empty: vouches for nothing but the genesis value.
-          if (c.hash !== GENESIS_HASH) findings.push({ ...base, reason: 'checkpoint-hash-mismatch', message: `checkpoint ${c.id} signed an empty chain with hash ${c.hash}, not the genesis value` });
-        } else if (c.chainHash === null) {
-          findings.push({ ...base, reason: 'checkpoint-event-missing', message: `event ${c.seq}, signed as the chain head at ${c.at}, is no longer in the chain: events were removed` });
-        } else if (c.chainHash !== c.hash) {
-          findings.push({
-            ...base,
-            reason: 'checkpoint-hash-mismatch',
-            message: `event ${c.seq} now hashes to ${c.chainHash}, but checkpoint ${c.id} signed ${c.hash} for it at ${c.at}: the chain up to ${c.seq} was rewritten`,
-          });
-        }
+        const witness = c.number === null ? null : await readWitness(this.deps.store, c.number);
+        // Witnesses of skipped numbers are read first (the checker is synchronous).
+        const gaps = new Map<number, Buffer | null>();
+        if (c.number !== null) for (let n = checker.nextNumber; n < c.number && n < checker.nextNumber + 1000; n++) gaps.set(n, await readWitness(this.deps.store, n));
+        findings.push(...checker.check(c, c.chainHash, witness, (n) => gaps.get(n) ?? null));
         verified++;
       }
       afterId = page[page.length - 1]!.id;
       await save({ checkpointsVerified: verified }, findings);
     }
-    await save({ checkpointsVerified: verified, checkpointsDone: true });
+    // Witnesses after the last numbered row: rows deleted from the end (with the chain rewritten after them).
+    const tail: Finding[] = [];
+    for (let n = checker.nextNumber; ; n++) {
+      const w = await readWitness(this.deps.store, n);
+      if (!w) break;
+      const seq = parseWitness(w)?.seq;
+      tail.push(...checker.orphanWitness(n, w, seq === undefined ? undefined : await repo.chainHashAt(seq)));
+    }
+    await save({ checkpointsVerified: verified, checkpointsDone: true }, tail);
   }
 
   private async originalsPhase(
@@ -352,4 +350,16 @@ function rowFindings(m: MediaRow, seal: ReturnType<typeof sealedDigests>): Findi
       message: `the media row of ${m.id} records ${d.field} ${d.row}, but custody event ${seal.sealed!.fromSeq} (${seal.sealed!.fromType}) sealed ${d.sealed}: the media row was edited`,
     };
   });
+}
+
+/** The witness object of checkpoint `number`, or null when the store has none. */
+async function readWitness(store: ObjectStore, number: number): Promise<Buffer | null> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.get(witnessKey(number))) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return null;
+    throw err;
+  }
 }

@@ -112,7 +112,7 @@ export async function buildExport(
       });
     }
   });
-  const checkpoint = await createCheckpoint(db, deps.key, `system:export:${exp.id}`);
+  const checkpoint = await createCheckpoint(db, store, deps.key, `system:export:${exp.id}`);
   const custody = new CustodyRepository(db);
   const excerpts = new Map(await Promise.all(media.map(async (m) => [m.id, await custody.forMedia(m.id)] as const)));
   const theCase = exp.caseId ? await repo.caseSummary(exp.caseId) : null;

@@ -10,6 +10,7 @@ import { m009RecordingJoins } from './009-recording-joins.js';
 import { m011Coverage } from './011-coverage.js';
 import { m010Retention } from './010-retention.js';
 import { m012DisposalScope } from './012-disposal-scope.js';
+import { m013CustodyHardening } from './013-custody-hardening.js';
 
 export interface Migration {
   id: string;
@@ -30,4 +31,5 @@ export const MIGRATIONS: Migration[] = [
   m010Retention,
   m011Coverage,
   m012DisposalScope,
+  m013CustodyHardening,
 ];
