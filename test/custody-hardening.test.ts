@@ -1,6 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../src/config.js';
+import { custodyRoleProblems } from '../src/db/service-role.js';
+import { boot, createLogger } from '../src/runtime/boot.js';
 import { witnessKey } from '../src/custody/checkpoint-witness.js';
 import { loadSigningKey } from '../src/custody/signing-key.js';
 import { CustodyVerifier } from '../src/custody/verifier.js';
@@ -8,7 +11,8 @@ import { appendCustody } from '../src/db/repositories/custody-repository.js';
 import type { Media } from '../src/db/repositories/media-repository.js';
 import type { VerificationRun } from '../src/db/repositories/verifications-repository.js';
 import { ContentHasher } from '../src/ingest/content-hasher.js';
-import { startHarness, type Harness } from './helpers/harness.js';
+import { TEST_REDIS_URL, startHarness, type Harness } from './helpers/harness.js';
+import { PG_ADMIN_URL } from './helpers/postgres.js';
 import { call, eventRows, restoreRows, rewriteChainFrom, seedMedia, tamper, waitUntil } from './helpers/custody-fixtures.js';
 
 async function verifyAll(h: Harness): Promise<VerificationRun> {
@@ -83,7 +87,7 @@ describe('custody against an insider with the application role (PostgreSQL + loc
     await appendCustody(h.services.db, { mediaId: b.id, uploadId: null, type: 'media.viewed', actor: 'user:y', details: {} });
     await appendCustody(h.services.db, { mediaId: a.id, uploadId: null, type: 'media.viewed', actor: 'user:z', details: {} });
     const [row] = await eventRows(h.services.db, gone.seq);
-    await tamper(h.services.db, (tx) => tx.query('delete from custody_events where seq = $1', [gone.seq]).then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query('delete from custody_events where seq = $1', [gone.seq]).then(() => undefined));
     try {
       const run = await verifyAll(h);
       const gap = run.findings.find((f) => f.reason === 'sequence-gap')!;
@@ -95,7 +99,7 @@ describe('custody against an insider with the application role (PostgreSQL + loc
       // The removed event's own media is named where its chain breaks.
       expect(run.findings).toContainEqual(expect.objectContaining({ reason: 'media-link-broken', seq: gone.seq + 2, mediaId: a.id }));
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
     }
     expect((await verifyAll(h)).result).toBe('clean');
   });
@@ -116,11 +120,11 @@ describe('custody against an insider with the application role (PostgreSQL + loc
 
     // A middle checkpoint removed: the next one no longer follows it.
     const [saved] = await h.services.db.query<Record<string, unknown>>('select * from custody_checkpoints where id = $1', [cps[1]!.id]);
-    await tamper(h.services.db, (tx) => tx.query('delete from custody_checkpoints where id = $1', [cps[1]!.id]).then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query('delete from custody_checkpoints where id = $1', [cps[1]!.id]).then(() => undefined));
     let run = await verifyAll(h);
     expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-missing', checkpointId: cps[2]!.id }));
     expect(run.findings).toContainEqual(expect.objectContaining({ reason: 'checkpoint-row-missing', seq: cps[1]!.seq }));
-    await tamper(h.services.db, (tx) =>
+    await tamper(h.superDb(), (tx) =>
       tx.query(
         `insert into custody_checkpoints (id, seq, hash, at, key_id, signature, created_by, number, prev_hash, link_signature) overriding system value
          values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
@@ -137,7 +141,7 @@ describe('custody against an insider with the application role (PostgreSQL + loc
     await h.services.store.put(witnessKey(cps[0]!.number), Readable.from([wBytes]));
 
     // The insider's full move: rewrite the chain consistently after the first checkpoint, delete the later checkpoints.
-    await tamper(h.services.db, async (tx) => {
+    await tamper(h.superDb(), async (tx) => {
       await rewriteChainFrom(tx, cps[0]!.seq + 1, (d) => ({ ...d, i: 'rewritten' }));
       await tx.query('delete from custody_checkpoints where id > $1', [cps[0]!.id]);
     });
@@ -147,5 +151,60 @@ describe('custody against an insider with the application role (PostgreSQL + loc
       expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-row-missing', seq: c.seq }));
       expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', reason: 'checkpoint-hash-mismatch', seq: c.seq }));
     }
+  });
+});
+
+describe('the service runs on a database role that can only append to the custody tables', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ db: 'postgres', store: 'local', workers: false, env: { CHECKPOINT_INTERVAL_MINUTES: '0' } });
+    const dock = await h.registerDevice('dock');
+    await seedMedia(h.services.db, h.services.store, dock.id);
+  });
+  afterAll(async () => h?.stop());
+
+  it('as the application role, disabling the triggers, UPDATE, DELETE and TRUNCATE of custody tables all fail', async () => {
+    const db = h.services.db;
+    expect(await custodyRoleProblems(db)).toEqual([]);
+    for (const table of ['custody_events', 'custody_checkpoints']) {
+      await expect(db.query(`alter table ${table} disable trigger all`)).rejects.toThrow(/must be owner/);
+      await expect(db.query(`update ${table} set seq = seq`)).rejects.toThrow(/permission denied/);
+      await expect(db.query(`delete from ${table}`)).rejects.toThrow(/permission denied/);
+      await expect(db.query(`truncate ${table}`)).rejects.toThrow(/permission denied/);
+    }
+    await expect(db.query('drop table custody_events')).rejects.toThrow(/must be owner/);
+    await expect(db.query(`create or replace function custody_events_append_only() returns trigger language plpgsql as $$ begin return new; end $$`)).rejects.toThrow(/must be owner|permission denied/);
+    // What the service does need still works: appending and reading.
+    const e = await appendCustody(db, { mediaId: null, uploadId: null, type: 'media.viewed', actor: 'user:t', details: {} });
+    expect((await db.query<{ n: number }>('select count(*)::int as n from custody_events where seq = $1', [e.seq]))[0]!.n).toBe(1);
+  });
+
+  it('refuses to start as the owner or a superuser, naming the fix in Chinese then English; starts with DATABASE_ALLOW_OWNER=true', async () => {
+    const { DATABASE_MIGRATION_URL: ownerUrl } = h.services.config;
+    const superUrl = new URL(PG_ADMIN_URL);
+    superUrl.pathname = new URL(ownerUrl!).pathname;
+    const base = { DATA_DIR: h.dataDir, REDIS_URL: TEST_REDIS_URL, QUEUE_PREFIX: `t${randomBytes(4).toString('hex')}`, LOG_LEVEL: 'silent', STORAGE_MIN_FREE_BYTES: '0' };
+    for (const url of [ownerUrl!, superUrl.toString()]) {
+      const config = loadConfig({ ...base, DATABASE_URL: url });
+      const err = await boot(config, createLogger(config)).then(
+        (b) => b.shutdown().then(() => null),
+        (e: Error) => e,
+      );
+      expect(err).toBeInstanceOf(ConfigError);
+      expect(err!.message.indexOf('拒绝启动')).toBeLessThan(err!.message.indexOf('Refusing to start'));
+      expect(err!.message).toMatch(/DATABASE_MIGRATION_URL/);
+      expect(err!.message).toMatch(url === ownerUrl ? /owns custody_events/ : /is a superuser/);
+    }
+    const warned: unknown[] = [];
+    const config = loadConfig({ ...base, DATABASE_URL: ownerUrl!, DATABASE_ALLOW_OWNER: 'true' });
+    const log = createLogger(config);
+    const origWarn = log.warn.bind(log);
+    log.warn = ((...args: unknown[]) => {
+      warned.push(args);
+      return (origWarn as (...a: unknown[]) => void)(...args);
+    }) as typeof log.warn;
+    const booted = await boot(config, log);
+    await booted.shutdown();
+    expect(JSON.stringify(warned)).toMatch(/DATABASE_ALLOW_OWNER/);
   });
 });
