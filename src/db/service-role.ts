@@ -10,8 +10,8 @@ export const CUSTODY_TABLES = ['custody_events', 'custody_checkpoints'] as const
 
 /**
  * What the application role is granted, per table, after every migration: the custody tables are append-only,
- * schema_migrations is read to see that the schema is current, everything else gets row access (no TRUNCATE,
- * REFERENCES, TRIGGER, and no DDL: only the owner alters tables).
+ * schema_migrations is read to see that the schema is current, views are read, everything else gets row access (no
+ * TRUNCATE, REFERENCES, TRIGGER, and no DDL: only the owner alters tables).
  */
 const APPEND_ONLY: Record<string, string> = {
   custody_events: 'select, insert',
@@ -23,14 +23,15 @@ const DEFAULT_GRANT = 'select, insert, update, delete';
 /** Grants `appRole` what the service needs on every table, as the owner, after migrating. Idempotent. */
 export async function grantServiceRole(owner: Sql, appRole: string): Promise<void> {
   const app = pg.escapeIdentifier(appRole);
-  const tables = await owner.query<{ name: string }>(
-    `select c.relname as name from pg_class c where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p') order by 1`,
+  const tables = await owner.query<{ name: string; view: boolean }>(
+    `select c.relname as name, c.relkind in ('v', 'm') as view from pg_class c
+      where c.relnamespace = current_schema()::regnamespace and c.relkind in ('r', 'p', 'v', 'm') order by 1`,
   );
   const schema = pg.escapeIdentifier((await owner.query<{ s: string }>('select current_schema() as s'))[0]!.s);
   const statements = [`grant usage on schema ${schema} to ${app}`];
-  for (const { name } of tables) {
+  for (const { name, view } of tables) {
     const t = pg.escapeIdentifier(name);
-    statements.push(`revoke all on ${t} from ${app}`, `grant ${APPEND_ONLY[name] ?? DEFAULT_GRANT} on ${t} to ${app}`);
+    statements.push(`revoke all on ${t} from ${app}`, `grant ${view ? 'select' : (APPEND_ONLY[name] ?? DEFAULT_GRANT)} on ${t} to ${app}`);
   }
   statements.push(`grant usage, select on all sequences in schema ${schema} to ${app}`);
   for (const s of statements) await owner.query(s);
