@@ -54,13 +54,15 @@ function makeEvents(n: number, mediaIds: string[]): CustodyEvent[] {
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
     const mediaId = mediaIds[i % mediaIds.length]!;
+    // Every media's first event is its media.received, as ingest writes it (and the verifier requires it).
+    const type = i < mediaIds.length ? 'media.received' : TYPES[i % TYPES.length]!;
     const e = sealEvent(
       {
         mediaId,
         uploadId: null,
-        type: TYPES[i % TYPES.length]!,
+        type,
         actor: `user:officer${i % 97}`,
-        details: { purpose: '案件审查', ip: `10.0.${(i >> 8) & 255}.${i & 255}`, range: null, n: i, ...sealed(TYPES[i % TYPES.length]!, mediaId) },
+        details: { purpose: '案件审查', ip: `10.0.${(i >> 8) & 255}.${i & 255}`, range: null, n: i, ...sealed(type, mediaId) },
       },
       { seq: i + 1, at: new Date(t0 + i * 37).toISOString(), prevHash: prev, mediaPrevHash: heads.get(mediaId) ?? null },
     );
