@@ -2,7 +2,7 @@ import type { Db } from './db.js';
 import { MIGRATIONS } from './migrations/index.js';
 
 // Any constant works; it only has to be the same for every process migrating this database.
-const MIGRATION_LOCK = 4_711_001;
+export const MIGRATION_LOCK = 4_711_001;
 
 /**
  * Applies pending migrations. Several processes (API, worker replicas) may start at once: an advisory lock makes

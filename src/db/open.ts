@@ -1,6 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import type { Db } from './db.js';
-import { migrate } from './migrate.js';
+import { MIGRATION_LOCK, migrate } from './migrate.js';
 import { openPglite } from './pglite.js';
 import { openPostgres } from './postgres.js';
 import { grantServiceRole } from './service-role.js';
@@ -27,7 +27,12 @@ export async function openDb(options: OpenDbOptions): Promise<Db> {
       await migrate(owner);
       const appRole = decodeURIComponent(new URL(options.databaseUrl).username);
       if (!appRole) throw new Error('DATABASE_URL must name its role (postgres://ROLE@host/db) when DATABASE_MIGRATION_URL is set');
-      await grantServiceRole(owner, appRole);
+      // One transaction under the migration lock: a replica serving meanwhile never sees the revoke without the
+      // grant, and two replicas booting at once do not grant over each other.
+      await owner.transaction(async (tx) => {
+        await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+        await grantServiceRole(tx, appRole);
+      });
     } finally {
       await owner.close();
     }
