@@ -38,6 +38,15 @@ const GOAL = 100_000;
 
 const TYPES: CustodyEventType[] = ['media.received', 'media.stored', 'media.verified', 'media.viewed', 'media.downloaded', 'derivative.created'];
 
+/** The bytes of each bench original, so its received/verified events seal the digests the verifier holds it to. */
+const originalBytes = (id: string) => Buffer.from(`bench original ${id}`);
+
+function sealed(type: CustodyEventType, mediaId: string): Record<string, unknown> {
+  if (type !== 'media.received' && type !== 'media.verified') return {};
+  const bytes = originalBytes(mediaId);
+  return { sha256: createHash('sha256').update(bytes).digest('hex'), sizeBytes: bytes.length };
+}
+
 function makeEvents(n: number, mediaIds: string[]): CustodyEvent[] {
   const events: CustodyEvent[] = new Array(n);
   const heads = new Map<string, string>();
@@ -45,13 +54,15 @@ function makeEvents(n: number, mediaIds: string[]): CustodyEvent[] {
   const t0 = Date.parse('2026-01-01T00:00:00Z');
   for (let i = 0; i < n; i++) {
     const mediaId = mediaIds[i % mediaIds.length]!;
+    // Every media's first event is its media.received, as ingest writes it (and the verifier requires it).
+    const type = i < mediaIds.length ? 'media.received' : TYPES[i % TYPES.length]!;
     const e = sealEvent(
       {
         mediaId,
         uploadId: null,
-        type: TYPES[i % TYPES.length]!,
+        type,
         actor: `user:officer${i % 97}`,
-        details: { purpose: '案件审查', ip: `10.0.${(i >> 8) & 255}.${i & 255}`, range: null, n: i },
+        details: { purpose: '案件审查', ip: `10.0.${(i >> 8) & 255}.${i & 255}`, range: null, n: i, ...sealed(type, mediaId) },
       },
       { seq: i + 1, at: new Date(t0 + i * 37).toISOString(), prevHash: prev, mediaPrevHash: heads.get(mediaId) ?? null },
     );
@@ -182,7 +193,7 @@ async function main() {
       const deviceId = randomUUID();
       await db.query(`insert into devices (id, kind, serial, name, token_hash) values ($1, 'dock', 'BENCH', 'bench', 'x')`, [deviceId]);
       for (const id of mediaIds) {
-        const bytes = Buffer.from(`bench original ${id}`);
+        const bytes = originalBytes(id);
         const sha = createHash('sha256').update(bytes).digest('hex');
         await store.put(`originals/${sha}`, Readable.from([bytes]), { sizeBytes: bytes.length });
         await db.query(
@@ -227,7 +238,7 @@ async function main() {
 
       // End to end as the API job and the CLI run it: chain, a signed checkpoint, originals (empty objects here).
       const key = await loadSigningKey({ CUSTODY_SIGNING_KEY: undefined, paths: { data: dir } });
-      await createCheckpoint(db, key, 'bench');
+      await createCheckpoint(db, store, key, 'bench');
       const verifier = new CustodyVerifier({ db, store, publicKey: key.publicKey, keyId: key.keyId });
       const { run } = await verifier.startOrResume('bench', true);
       t = performance.now();

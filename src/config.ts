@@ -28,6 +28,13 @@ const schema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
     .optional(),
+  /** The schema owner's URL: migrations run as it; DATABASE_URL is then the application role (see README). */
+  DATABASE_MIGRATION_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// URL')
+    .optional(),
+  /** Development only: start even when DATABASE_URL's role can alter the custody tables (logged as a warning). */
+  DATABASE_ALLOW_OWNER: bool.default(false),
   REDIS_URL: z
     .string()
     .regex(/^rediss?:\/\//, 'must be a redis:// URL')

@@ -129,6 +129,8 @@ export const Errors = {
   HTTP_TIMEOUT: createError('EVM_HTTP_TIMEOUT', 'The request was not received in time', 408),
   HTTP_MALFORMED: createError('EVM_HTTP_MALFORMED', 'The request is not well-formed HTTP', 400),
   OFFICER_NOT_IMPORTED: createError('EVM_OFFICER_NOT_IMPORTED', 'Officer %s has not been imported from the case system: import the officer (POST /api/v1/import) first', 400),
+  // custody hardening (issue 12)
+  EXPORT_SOURCE_UNSEALED: createError('EVM_EXPORT_SOURCE_UNSEALED', 'Media %s does not match what its custody chain sealed (%s): the export was refused; run a custody verification', 409),
 } as const;
 
 export type ErrorName = keyof typeof Errors;

@@ -71,7 +71,7 @@ describe('case list for triage', () => {
     const waiting = await api(tokens.reviewer1!, '/api/v1/cases?pendingReview=true');
     expect(waiting.body.items.map((c: { caseNumber: string }) => c.caseNumber)).toEqual(['A-T-1']);
     const reviews = new ReviewRepository(h.services.db);
-    for (const m of media) await reviews.insertRecordingReview({ id: randomUUID(), sessionId, mediaId: m, reviewer: 'user:reviewer1', userId: null, finding: '全程录制' });
+    for (const m of media) await reviews.insertRecordingReview({ id: randomUUID(), sessionId, mediaId: m, reviewer: 'user:reviewer1', userId: null, finding: '全程录制', watchedShare: 1, belowShareReason: null });
     const after = await api(tokens.reviewer1!, '/api/v1/cases');
     expect(after.body.items[0]).toMatchObject({ caseNumber: 'A-T-1', recordings: 2, recordingsPending: 0 });
     const none = await api(tokens.reviewer1!, '/api/v1/cases?pendingReview=true');

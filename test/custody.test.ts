@@ -70,7 +70,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
 
   it('names exactly the event a superuser edited by hand (trigger disabled), and nothing else', async () => {
     const [row] = await eventRows(h.services.db, 7);
-    await tamper(h.services.db, (tx) => tx.query(`update custody_events set details = '{"purpose": "改过了", "i": 1}' where seq = 7`).then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set details = '{"purpose": "改过了", "i": 1}' where seq = 7`).then(() => undefined));
     try {
       const run = await verifyAll(h);
       expect(run.result).toBe('tampered');
@@ -78,26 +78,26 @@ describe('custody verification on PostgreSQL + local disk', () => {
       expect(run.findings[0]).toMatchObject({ kind: 'chain', seq: 7, reason: 'hash-mismatch' });
       expect(run.findings[0]!.message).toMatch(/event 7 .* was altered/);
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
     }
     expect((await verifyAll(h)).result).toBe('clean');
   });
 
   it('names a deleted event as missing', async () => {
     const rows = await eventRows(h.services.db, 5);
-    await tamper(h.services.db, (tx) => tx.query('delete from custody_events where seq = 5').then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query('delete from custody_events where seq = 5').then(() => undefined));
     try {
       const run = await verifyAll(h);
       expect(run.findings[0]).toMatchObject({ kind: 'chain', seq: 6, reason: 'sequence-gap' });
       expect(run.findings[0]!.message).toMatch(/event 5 is missing/);
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, [rows[0]!]));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [rows[0]!]));
     }
   });
 
   it('names the first of two reordered events', async () => {
     const rows = await eventRows(h.services.db, 10);
-    await tamper(h.services.db, async (tx) => {
+    await tamper(h.superDb(), async (tx) => {
       await tx.query('update custody_events set seq = -1 where seq = 10');
       await tx.query('update custody_events set seq = 10 where seq = 11');
       await tx.query('update custody_events set seq = 11 where seq = -1');
@@ -106,7 +106,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
       const run = await verifyAll(h);
       expect(run.findings[0]).toMatchObject({ kind: 'chain', seq: 10, reason: 'hash-mismatch' });
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, rows.slice(0, 2)));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, rows.slice(0, 2)));
     }
     expect((await verifyAll(h)).result).toBe('clean');
   });
@@ -132,7 +132,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
     await appendBulk(h.services.db, media.map((m) => m.id), 30_000);
     const target = (await h.services.db.query<{ n: number }>('select max(seq)::int as n from custody_events'))[0]!.n - 100;
     const [row] = await eventRows(h.services.db, target);
-    await tamper(h.services.db, (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
     try {
       const v = await verifier(h);
       const { run: start } = await v.startOrResume('test', true);
@@ -151,7 +151,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
       // A run already completed is not worked again.
       expect((await v.runSlice(start.id, { maxSeconds: 1 })).slices).toBe(run.slices);
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
     }
   });
 
@@ -188,13 +188,13 @@ describe('custody verification on PostgreSQL + local disk', () => {
     expect(clean.stdout).toMatch(/CLEAN: run .* completed, nothing found/);
 
     const [row] = await eventRows(h.services.db, 12);
-    await tamper(h.services.db, (tx) => tx.query(`update custody_events set at = at + interval '1 second' where seq = 12`).then(() => undefined));
+    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set at = at + interval '1 second' where seq = 12`).then(() => undefined));
     try {
       const found = await exec('npx', ['tsx', script, '--max-seconds', '60', '--fresh'], { env }).catch((err: { code: number; stdout: string }) => err);
       expect((found as { code: number }).code).toBe(1);
       expect((found as { stdout: string }).stdout).toMatch(/FINDING chain hash-mismatch seq 12 media [0-9a-f-]+: event 12 .* was altered/);
     } finally {
-      await tamper(h.services.db, (tx) => restoreRows(tx, [row!]));
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
     }
   });
 
@@ -219,7 +219,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
 
   it('detects a wholesale rewrite (every hash recomputed) through the signed checkpoint', async () => {
     const cp = (await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/custody/checkpoints')).body;
-    await tamper(h.services.db, (tx) => rewriteChainFrom(tx, 8, (d) => ({ ...d, purpose: '改写' })));
+    await tamper(h.superDb(), (tx) => rewriteChainFrom(tx, 8, (d) => ({ ...d, purpose: '改写' })));
     // On its own, the rewritten chain is perfectly consistent...
     const events = await new CustodyRepository(h.services.db).page(0, 100_000);
     expect(verifyEvents(events, newCursor())).toBeNull();
@@ -234,12 +234,12 @@ describe('custody verification on PostgreSQL + local disk', () => {
 
   it('detects a forged checkpoint and a chain cut short after a checkpoint', async () => {
     const cp = (await call(h.baseUrl, h.adminToken, 'POST', '/api/v1/custody/checkpoints')).body;
-    await tamper(h.services.db, async (tx) => {
+    await tamper(h.superDb(), async (tx) => {
       await tx.query('update custody_checkpoints set seq = seq - 1 where id = $1', [cp.id]);
     });
     let run = await verifyAll(h);
     expect(run.findings).toContainEqual(expect.objectContaining({ kind: 'checkpoint', checkpointId: cp.id, reason: 'checkpoint-signature-invalid' }));
-    await tamper(h.services.db, async (tx) => {
+    await tamper(h.superDb(), async (tx) => {
       await tx.query('update custody_checkpoints set seq = seq + 1 where id = $1', [cp.id]);
       await tx.query('delete from custody_events where seq > $1', [cp.seq - 3]);
     });

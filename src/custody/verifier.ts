@@ -12,10 +12,13 @@ import {
   type RunProgress,
   type VerificationRun,
 } from '../db/repositories/verifications-repository.js';
-import { GENESIS_HASH, verifyEvents, type ChainBreak, type ChainCursor, type CustodyEvent } from '../domain/custody-chain.js';
+import type { ChainCursor, CustodyEvent } from '../domain/custody-chain.js';
 import { Errors } from '../errors.js';
+import { compareWithSealed, sealedDigests, type SealedDigests } from '../domain/sealed-original.js';
 import { ContentHasher } from '../ingest/content-hasher.js';
-import { checkpointSignatureValid } from './checkpoints.js';
+import { walkBatch } from './chain-walk.js';
+import { CheckpointChainChecker } from './checkpoint-chain.js';
+import { parseWitness, witnessKey } from './checkpoint-witness.js';
 
 export interface VerifierDeps {
   db: Db;
@@ -38,23 +41,6 @@ export interface SliceOptions {
 }
 
 const MEDIA_PAGE = 100;
-
-/** The reader-facing sentence for a chain break: which event, and what it means. */
-export function describeBreak(b: ChainBreak, e: CustodyEvent | undefined, expectedSeq: number): string {
-  const what = e ? `event ${b.seq} (${e.type} by ${e.actor} at ${e.at})` : `event ${b.seq}`;
-  switch (b.reason) {
-    case 'hash-mismatch':
-      return `${what} was altered: its content no longer matches the hash it was sealed with`;
-    case 'prev-link-broken':
-      return `${what} does not link to event ${b.seq - 1}: event ${b.seq - 1} was altered or replaced after ${b.seq} was written`;
-    case 'media-link-broken':
-      return `${what} does not link to the previous event of media ${e?.mediaId}: an event of that media was removed, altered or reordered`;
-    case 'sequence-gap':
-      return b.seq > expectedSeq
-        ? `${b.seq - expectedSeq === 1 ? `event ${expectedSeq} is` : `events ${expectedSeq}..${b.seq - 1} are`} missing: the chain jumps from ${expectedSeq - 1} to ${b.seq}`
-        : `${what} is out of order: expected seq ${expectedSeq}`;
-  }
-}
 
 /**
  * Recomputes the store-wide custody chain (and with it each media's own chain), checks every signed checkpoint and
@@ -136,6 +122,7 @@ export class CustodyVerifier {
     const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: await this.mediaHeads(run.chain.lastSeq) };
     // The next page is read while this one is verified: PostgreSQL and the hashing overlap.
     let next = custody.page(cursor.lastSeq, batchSize);
+    let prevPage: CustodyEvent | undefined;
     try {
       while (Date.now() < deadline) {
         const batch = await next;
@@ -144,7 +131,9 @@ export class CustodyVerifier {
           return;
         }
         next = custody.page(batch[batch.length - 1]!.seq, batchSize);
-        await this.verifyBatch(batch, cursor, save);
+        // The previous page's last event goes along, so a gap at a page boundary still names its neighbour.
+        await this.verifyBatch(batch, cursor, save, prevPage);
+        prevPage = batch[batch.length - 1];
       }
     } finally {
       // A prefetch still in flight when the budget ends is dropped (its result is read again next slice).
@@ -153,29 +142,15 @@ export class CustodyVerifier {
   }
 
   /** Verifies one page; after a break it re-synchronises on the broken event, so each independent break is reported once. */
-  private async verifyBatch(batch: CustodyEvent[], cursor: ChainCursor, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
-    const findings: Finding[] = [];
-    let rest: CustodyEvent[] = batch;
-    while (rest.length > 0) {
-      const brk = verifyEvents(rest, cursor);
-      if (!brk) break;
-      // verifyEvents leaves the cursor on the last event that verified.
-      const expected = cursor.lastSeq + 1;
-      const i = rest.findIndex((e) => e.seq === brk.seq);
-      const e = rest[i];
-      findings.push({ kind: 'chain', reason: brk.reason, seq: brk.seq, ...(e?.mediaId ? { mediaId: e.mediaId } : {}), message: describeBreak(brk, e, expected), detail: brk.detail });
-      this.deps.log?.warn({ seq: brk.seq, reason: brk.reason }, 'custody chain break');
-      if (!e) break;
-      cursor.lastSeq = e.seq;
-      cursor.lastHash = e.hash;
-      if (e.mediaId) cursor.mediaHeads.set(e.mediaId, e.hash);
-      rest = rest.slice(i + 1);
-    }
+  private async verifyBatch(batch: CustodyEvent[], cursor: ChainCursor, save: (p: RunProgress, f?: Finding[]) => Promise<void>, prevOfBatch: CustodyEvent | undefined) {
+    const findings = walkBatch(batch, cursor, prevOfBatch);
+    for (const f of findings) this.deps.log?.warn({ seq: f.seq, reason: f.reason }, 'custody chain break');
     await save({ chainLastSeq: cursor.lastSeq, chainLastHash: cursor.lastHash }, findings);
   }
 
   private async checkpointPhase(save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
     const repo = new CheckpointsRepository(this.deps.db);
+    const checker = new CheckpointChainChecker(this.deps.publicKey, this.deps.keyId);
     let afterId = 0;
     let verified = 0;
     for (;;) {
@@ -183,29 +158,25 @@ export class CustodyVerifier {
       if (page.length === 0) break;
       const findings: Finding[] = [];
       for (const c of page) {
-        const base = { kind: 'checkpoint' as const, seq: c.seq, checkpointId: c.id };
-        if (c.keyId !== this.deps.keyId) {
-          findings.push({ ...base, reason: 'checkpoint-unknown-key', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) claims key ${c.keyId}, not the service's key ${this.deps.keyId}: it cannot be trusted` });
-        } else if (!checkpointSignatureValid(c, this.deps.publicKey)) {
-          findings.push({ ...base, reason: 'checkpoint-signature-invalid', message: `checkpoint ${c.id} (seq ${c.seq}, ${c.at}) has a signature that does not verify: the checkpoint row was altered` });
-        } else if (c.seq === 0) {
-          // Signed while the chain was still empty: vouches for nothing but the genesis value.
-          if (c.hash !== GENESIS_HASH) findings.push({ ...base, reason: 'checkpoint-hash-mismatch', message: `checkpoint ${c.id} signed an empty chain with hash ${c.hash}, not the genesis value` });
-        } else if (c.chainHash === null) {
-          findings.push({ ...base, reason: 'checkpoint-event-missing', message: `event ${c.seq}, signed as the chain head at ${c.at}, is no longer in the chain: events were removed` });
-        } else if (c.chainHash !== c.hash) {
-          findings.push({
-            ...base,
-            reason: 'checkpoint-hash-mismatch',
-            message: `event ${c.seq} now hashes to ${c.chainHash}, but checkpoint ${c.id} signed ${c.hash} for it at ${c.at}: the chain up to ${c.seq} was rewritten`,
-          });
-        }
+        const witness = c.number === null ? null : await readWitness(this.deps.store, c.number);
+        // Witnesses of skipped numbers are read first (the checker is synchronous).
+        const gaps = new Map<number, Buffer | null>();
+        if (c.number !== null) for (let n = checker.nextNumber; n < c.number && n < checker.nextNumber + 1000; n++) gaps.set(n, await readWitness(this.deps.store, n));
+        findings.push(...checker.check(c, c.chainHash, witness, (n) => gaps.get(n) ?? null));
         verified++;
       }
       afterId = page[page.length - 1]!.id;
       await save({ checkpointsVerified: verified }, findings);
     }
-    await save({ checkpointsVerified: verified, checkpointsDone: true });
+    // Witnesses after the last numbered row: rows deleted from the end (with the chain rewritten after them).
+    const tail: Finding[] = [];
+    for (let n = checker.nextNumber; ; n++) {
+      const w = await readWitness(this.deps.store, n);
+      if (!w) break;
+      const seq = parseWitness(w)?.seq;
+      tail.push(...checker.orphanWitness(n, w, seq === undefined ? undefined : await repo.chainHashAt(seq)));
+    }
+    await save({ checkpointsVerified: verified, checkpointsDone: true }, tail);
   }
 
   private async originalsPhase(
@@ -214,10 +185,11 @@ export class CustodyVerifier {
     save: (p: RunProgress, f?: Finding[]) => Promise<void>,
     current: () => VerificationRun,
   ) {
+    const custody = new CustodyRepository(this.deps.db);
     let lastId = start.originals.lastMediaId;
     let firstOfSlice = true;
     while (Date.now() < deadline) {
-      const rows = await this.deps.db.query<{ id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string }>(
+      const rows = await this.deps.db.query<MediaRow>(
         lastId
           ? 'select id, state, sha256, sm3, size_bytes, object_key from media where id > $1 order by id limit $2'
           : 'select id, state, sha256, sm3, size_bytes, object_key from media order by id limit $1',
@@ -227,17 +199,17 @@ export class CustodyVerifier {
         await save({ mediaDone: true });
         return;
       }
+      const seals = await custody.sealEvents(rows.map((m) => m.id));
       for (const m of rows) {
+        const seal = sealedDigests(seals.get(m.id) ?? []);
         // The first original of a slice always finishes, so a file longer than the budget still gets verified.
-        const outcome = await this.rehash(m, firstOfSlice ? Infinity : deadline);
+        const outcome = await this.rehash(m, seal.sealed, firstOfSlice ? Infinity : deadline);
         if (outcome === 'out-of-time') return;
         firstOfSlice = false;
         lastId = m.id;
         const run = current();
-        await save(
-          { mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes },
-          outcome ? [outcome] : [],
-        );
+        const found = [...rowFindings(m, seal), ...(outcome ? [outcome] : [])];
+        await save({ mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes }, found);
         if (Date.now() >= deadline) return;
       }
     }
@@ -245,29 +217,33 @@ export class CustodyVerifier {
 
   /**
    * A disposed original is neither missing nor tampered when the chain holds its tombstone (media.disposed) naming
-   * the same hash the media row records; the tombstone itself is covered by the chain walk.
+   * the hash the chain sealed when it was received (not the mutable media row); the tombstone itself is covered by
+   * the chain walk.
    */
-  private async checkTombstone(m: { id: string; sha256: string; object_key: string }): Promise<Finding | null> {
+  private async checkTombstone(m: MediaRow, sealed: SealedDigests | null): Promise<Finding | null> {
     const [t] = await this.deps.db.query<{ details: { sha256?: string } }>(
       `select details from custody_events where media_id = $1 and type = 'media.disposed' order by seq desc limit 1`,
       [m.id],
     );
     const base = { kind: 'original' as const, mediaId: m.id };
     if (!t) return { ...base, reason: 'original-disposed-without-tombstone', message: `media ${m.id} is marked disposed, but the custody chain has no media.disposed event for it: it was removed outside the disposal process` };
-    if (t.details.sha256 !== m.sha256) {
-      return { ...base, reason: 'original-tombstone-mismatch', message: `the tombstone of media ${m.id} names sha256 ${t.details.sha256}, but the media row records ${m.sha256}` };
+    const expected = sealed?.sha256 ?? m.sha256;
+    if (t.details.sha256 !== expected) {
+      return { ...base, reason: 'original-tombstone-mismatch', message: `the tombstone of media ${m.id} names sha256 ${t.details.sha256}, but the chain sealed ${expected} for it` };
     }
     return null;
   }
 
-  /** Streams one stored original and compares it with the media row; null when it matches. */
-  private async rehash(
-    m: { id: string; state: string; sha256: string; sm3: string | null; size_bytes: number; object_key: string },
-    deadline: number,
-  ): Promise<Finding | null | 'out-of-time'> {
+  /**
+   * Streams one stored original and compares it with what the chain sealed for it (the media row is only a copy,
+   * checked separately by rowFindings); null when it matches.
+   */
+  private async rehash(m: MediaRow, sealed: SealedDigests | null, deadline: number): Promise<Finding | null | 'out-of-time'> {
     const base = { kind: 'original' as const, mediaId: m.id };
     // A disposed original was deleted on purpose: what must hold is its tombstone, not its bytes.
-    if (m.state === 'disposed') return this.checkTombstone(m);
+    if (m.state === 'disposed') return this.checkTombstone(m, sealed);
+    // Nothing sealed: rowFindings reports it; the bytes can only be held to the row, which proves nothing.
+    const expect = sealed ?? { sha256: m.sha256, sizeBytes: m.size_bytes, sm3: m.sm3, fromType: 'media.received' as const, fromSeq: 0 };
     let body: Readable;
     try {
       body = await this.deps.store.get(m.object_key);
@@ -277,7 +253,7 @@ export class CustodyVerifier {
       }
       throw err;
     }
-    const hasher = new ContentHasher(m.sm3 !== null);
+    const hasher = new ContentHasher(expect.sm3 !== null);
     for await (const chunk of body) {
       hasher.update(chunk as Buffer);
       if (Date.now() > deadline) {
@@ -286,15 +262,56 @@ export class CustodyVerifier {
       }
     }
     const got = hasher.digest();
-    if (got.sizeBytes !== m.size_bytes) {
-      return { ...base, reason: 'original-size-mismatch', message: `the stored original of media ${m.id} is ${got.sizeBytes} bytes, but ${m.size_bytes} were recorded: the object was replaced or truncated`, detail: `sha256 ${got.sha256}` };
+    const sealedAt = sealed ? ` (sealed by custody event ${sealed.fromSeq}, ${sealed.fromType})` : '';
+    if (got.sizeBytes !== expect.sizeBytes) {
+      return { ...base, reason: 'original-size-mismatch', message: `the stored original of media ${m.id} is ${got.sizeBytes} bytes, but ${expect.sizeBytes} were recorded${sealedAt}: the object was replaced or truncated`, detail: `sha256 ${got.sha256}` };
     }
-    if (got.sha256 !== m.sha256) {
-      return { ...base, reason: 'original-hash-mismatch', message: `the stored original of media ${m.id} hashes to ${got.sha256}, but ${m.sha256} was recorded: the object's bytes were replaced` };
+    if (got.sha256 !== expect.sha256) {
+      return { ...base, reason: 'original-hash-mismatch', message: `the stored original of media ${m.id} hashes to ${got.sha256}, but ${expect.sha256} was recorded${sealedAt}: the object's bytes were replaced` };
     }
-    if (m.sm3 && got.sm3 !== m.sm3) {
-      return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${m.sm3} was recorded` };
+    if (expect.sm3 && got.sm3 !== expect.sm3) {
+      return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${expect.sm3} was recorded${sealedAt}` };
     }
     return null;
+  }
+}
+
+interface MediaRow {
+  id: string;
+  state: string;
+  sha256: string;
+  sm3: string | null;
+  size_bytes: number;
+  object_key: string;
+}
+
+/** A media row that disagrees with the digests its custody events sealed: the row was edited (or never sealed). */
+function rowFindings(m: MediaRow, seal: ReturnType<typeof sealedDigests>): Finding[] {
+  const diffs = compareWithSealed({ sha256: m.sha256, sizeBytes: Number(m.size_bytes), sm3: m.sm3 }, seal);
+  return diffs.map((d) => {
+    const base = { kind: 'original' as const, mediaId: m.id, ...(seal.sealed ? { seq: seal.sealed.fromSeq } : {}) };
+    if (d.field === 'unsealed') {
+      return { ...base, reason: 'original-unsealed', message: `media ${m.id} has no media.received or media.verified event sealing its hash: the media row was inserted outside the ingest path` };
+    }
+    if (d.field === 'received-verified') {
+      return { ...base, reason: 'original-sealed-twice', message: `media ${m.id} was received as sha256 ${d.row} but verified as ${d.sealed}: the chain sealed two different originals` };
+    }
+    return {
+      ...base,
+      reason: 'original-row-mismatch',
+      message: `the media row of ${m.id} records ${d.field} ${d.row}, but custody event ${seal.sealed!.fromSeq} (${seal.sealed!.fromType}) sealed ${d.sealed}: the media row was edited`,
+    };
+  });
+}
+
+/** The witness object of checkpoint `number`, or null when the store has none. */
+async function readWitness(store: ObjectStore, number: number): Promise<Buffer | null> {
+  try {
+    const chunks: Buffer[] = [];
+    for await (const c of await store.get(witnessKey(number))) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  } catch (err) {
+    if ((err as { code?: string }).code === 'ENOENT') return null;
+    throw err;
   }
 }

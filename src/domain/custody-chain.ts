@@ -64,6 +64,8 @@ export const CUSTODY_EVENT_TYPES = [
   'media.disposed',
   // the stretches of a recording a person played (watched coverage)
   'media.watched',
+  // An export stopped because a media row disagrees with the digests its custody events sealed.
+  'export.refused',
 ] as const;
 export type CustodyEventType = (typeof CUSTODY_EVENT_TYPES)[number];
 

@@ -10,11 +10,12 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import { createCheckpoint } from '../custody/checkpoints.js';
 import { signBytes, type SigningKey } from '../custody/signing-key.js';
 import type { Db } from '../db/db.js';
-import { CustodyRepository } from '../db/repositories/custody-repository.js';
+import { CustodyRepository, appendCustody } from '../db/repositories/custody-repository.js';
 import { DerivativesRepository } from '../db/repositories/derivatives-repository.js';
 import { ExportsRepository, type BuiltPackage, type ExportFormat, type ExportRecord } from '../db/repositories/exports-repository.js';
 import type { Media } from '../db/repositories/media-repository.js';
 import { isAcknowledged } from '../domain/media-state.js';
+import { compareWithSealed, sealedDigests, type SealedDigests } from '../domain/sealed-original.js';
 import { Errors } from '../errors.js';
 import { ContentHasher, type Digests } from '../ingest/content-hasher.js';
 import {
@@ -68,6 +69,23 @@ export async function buildExport(
   if (missing.length) throw new Errors.EXPORT_EMPTY(`media ${missing.join(', ')} no longer exist`);
   for (const m of media) if (!isAcknowledged(m.state)) throw new Errors.EXPORT_MEDIA_NOT_EXPORTABLE(m.id, m.state);
 
+  // Bytes are held to what the custody chain sealed (media.received / media.verified), never to the media row
+  // alone: a row rewritten to match swapped bytes must stop the export, not ship a package the chain never vouched for.
+  const seals = await new CustodyRepository(db).sealEvents(media.map((m) => m.id));
+  const sealed = new Map<string, SealedDigests>();
+  for (const m of media) {
+    const seal = sealedDigests(seals.get(m.id) ?? []);
+    const diffs = compareWithSealed({ sha256: m.sha256, sizeBytes: m.sizeBytes, sm3: m.sm3 }, seal);
+    if (seal.sealed && diffs.length === 0) {
+      sealed.set(m.id, seal.sealed);
+      continue;
+    }
+    const what = diffs.map((d) => `${d.field}: media row ${d.row}, sealed ${d.sealed}`).join('; ');
+    const err = new Errors.EXPORT_SOURCE_UNSEALED(m.id, what);
+    await appendCustody(db, { mediaId: m.id, uploadId: null, type: 'export.refused', actor: 'system:export', details: { exportId: exp.id, code: err.code, disagreements: diffs } });
+    throw err;
+  }
+
   const derivatives = new DerivativesRepository(db);
   const proxies = new Map(
     exp.includeProxies ? (await Promise.all(media.map(async (m) => [m.id, await derivatives.find(m.id, 'proxy')] as const))) : [],
@@ -99,7 +117,7 @@ export async function buildExport(
       });
     }
   });
-  const checkpoint = await createCheckpoint(db, deps.key, `system:export:${exp.id}`);
+  const checkpoint = await createCheckpoint(db, store, deps.key, `system:export:${exp.id}`);
   const custody = new CustodyRepository(db);
   const excerpts = new Map(await Promise.all(media.map(async (m) => [m.id, await custody.forMedia(m.id)] as const)));
   const theCase = exp.caseId ? await repo.caseSummary(exp.caseId) : null;
@@ -109,7 +127,7 @@ export async function buildExport(
   for (const m of media) {
     const paths = packagePaths(m);
     layout.set(m.id, paths);
-    stored.push({ path: paths.original, objectKey: m.objectKey, sizeBytes: m.sizeBytes, expectedSha256: m.sha256, what: 'original', mediaId: m.id });
+    stored.push({ path: paths.original, objectKey: m.objectKey, sizeBytes: sealed.get(m.id)!.sizeBytes, expectedSha256: sealed.get(m.id)!.sha256, what: 'original', mediaId: m.id });
     const proxy = proxies.get(m.id);
     if (proxy) stored.push({ path: paths.proxy, objectKey: proxy.objectKey, sizeBytes: proxy.sizeBytes, expectedSha256: proxy.sha256, what: 'proxy', mediaId: m.id });
     const pip = pips.get(m.id);

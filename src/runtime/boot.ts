@@ -1,8 +1,10 @@
 import { pino, type Logger } from 'pino';
 import { createObjectStore, type ObjectStore } from '../../storage/index.js';
-import type { Config } from '../config.js';
 import { inProcessLocks, postgresLocks } from '../db/advisory-locks.js';
+import { ConfigError, type Config } from '../config.js';
+import type { Db } from '../db/db.js';
 import { openDb } from '../db/open.js';
+import { custodyRoleProblems, ownerRoleMessage } from '../db/service-role.js';
 import { HashingFileStore } from '../ingest/hashing-file-store.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { UploadFinisher } from '../ingest/upload-finisher.js';
@@ -52,9 +54,17 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
 
   const db = await openDb({
     databaseUrl: config.DATABASE_URL,
+    migrationUrl: config.DATABASE_MIGRATION_URL,
     pgliteDir: config.paths.pglite,
     onIdleError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped; it will be replaced'),
   });
+  try {
+    await guardCustodyRole(db, config, log);
+  } catch (err) {
+    await db.close();
+    await embeddedRedis?.stop();
+    throw err;
+  }
   const store = await objectStoreFromConfig(config);
   const queues = new JobQueues(redis, config.QUEUE_PREFIX);
   const uploads = new HashingFileStore(
@@ -78,4 +88,22 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
       await embeddedRedis?.stop();
     },
   };
+}
+
+/**
+ * Refuses to run the service as a database role that could rewrite the custody log (see src/db/service-role.ts),
+ * unless DATABASE_ALLOW_OWNER=true. The embedded PGlite has no roles: one process owns everything.
+ */
+async function guardCustodyRole(db: Db, config: Config, log: Logger): Promise<void> {
+  if (db.engine === 'pglite') {
+    log.info('嵌入式 PGlite：单一进程拥有全部数据，数据库角色分离不适用 / embedded PGlite: one process owns everything, so the database role split does not apply');
+    return;
+  }
+  const problems = await custodyRoleProblems(db);
+  if (problems.length === 0) return;
+  if (config.DATABASE_ALLOW_OWNER) {
+    log.warn({ problems }, 'DATABASE_ALLOW_OWNER=true：服务角色可以改写保管链，仅限开发 / the service role can rewrite the custody chain: development only');
+    return;
+  }
+  throw new ConfigError(ownerRoleMessage(problems));
 }

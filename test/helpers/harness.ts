@@ -6,6 +6,8 @@ import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { buildApp } from '../../src/api/app.js';
 import { loadConfig } from '../../src/config.js';
+import type { Db } from '../../src/db/db.js';
+import { openPostgres } from '../../src/db/postgres.js';
 import { boot, createLogger, type Booted } from '../../src/runtime/boot.js';
 import type { Services } from '../../src/runtime/services.js';
 import { runWorkers } from '../../workers/run-workers.js';
@@ -25,6 +27,11 @@ export interface HarnessOptions {
    * token, but its own process state (services, pools, locks). `share` owns those and tears them down.
    */
   share?: Harness;
+  /**
+   * PostgreSQL only. 'app' (default): the production shape, the service on the application role and migrations on
+   * the owner role (scripts/db-roles.sql). 'owner': the service on the owner role with DATABASE_ALLOW_OWNER=true.
+   */
+  dbRole?: 'app' | 'owner';
 }
 
 export interface Harness {
@@ -34,6 +41,11 @@ export interface Harness {
   dataDir: string;
   /** The environment it was configured from (what another replica or a child process needs to join it). */
   env: Record<string, string>;
+  /**
+   * The database superuser on this test's database, for tests that tamper as an insider with full power (the
+   * service's own role cannot); on PGlite the service's own database (one process owns everything).
+   */
+  superDb(): Db;
   registerDevice(kind?: 'dock' | 'camera', serial?: string): Promise<{ id: string; token: string; serial: string }>;
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -49,7 +61,7 @@ export interface Harness {
 export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   if (o.share) return startReplica(o.share, o);
   const dataDir = await mkdtemp(path.join(tmpdir(), 'evm-test-'));
-  const tempDb: TempDatabase | null = o.db === 'postgres' ? await createTempDatabase() : null;
+  const tempDb: TempDatabase | null = o.db === 'postgres' ? await createTempDatabase({ roles: true }) : null;
   const s3 = o.store === 's3' ? await startS3Server() : null;
   const prefix = `t${randomBytes(5).toString('hex')}`;
   const env: Record<string, string> = {
@@ -59,7 +71,8 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ADMIN_TOKEN: `admin-${randomBytes(12).toString('hex')}`,
     STORAGE_MIN_FREE_BYTES: '0',
-    ...(tempDb ? { DATABASE_URL: tempDb.url } : {}),
+    ...(tempDb && o.dbRole !== 'owner' ? { DATABASE_URL: tempDb.appUrl!, DATABASE_MIGRATION_URL: tempDb.ownerUrl! } : {}),
+    ...(tempDb && o.dbRole === 'owner' ? { DATABASE_URL: tempDb.ownerUrl!, DATABASE_ALLOW_OWNER: 'true' } : {}),
     ...(s3 ? { S3_ENDPOINT: s3.endpoint, S3_BUCKET: s3.bucket, S3_ACCESS_KEY_ID: s3.accessKeyId, S3_SECRET_ACCESS_KEY: s3.secretAccessKey } : {}),
     ...o.env,
   };
@@ -70,6 +83,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
   let app: FastifyInstance;
   let stopWorkersFn: (() => Promise<void>) | null = null;
   let port = 0;
+  let superDb: Db | null = null;
 
   const up = async () => {
     booted = await boot(config, log);
@@ -96,6 +110,11 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     },
     dataDir,
     env,
+    superDb() {
+      if (!tempDb) return booted.services.db;
+      superDb ??= openPostgres(tempDb.url);
+      return superDb;
+    },
     async registerDevice(kind = 'dock', serial = `DOCK-${randomBytes(4).toString('hex')}`) {
       const res = await fetch(`${h.baseUrl}/api/v1/devices`, {
         method: 'POST',
@@ -118,6 +137,7 @@ export async function startHarness(o: HarnessOptions = {}): Promise<Harness> {
     },
     async stop() {
       await down();
+      await superDb?.close();
       const redis = new Redis(TEST_REDIS_URL);
       const keys = await redis.keys(`${prefix}:*`);
       if (keys.length) await redis.del(...keys);
@@ -146,6 +166,7 @@ async function startReplica(first: Harness, o: HarnessOptions): Promise<Harness>
     services: booted.services,
     dataDir: first.dataDir,
     env,
+    superDb: () => first.superDb(),
     registerDevice: (kind, serial) => first.registerDevice(kind, serial),
     async startWorkers() {
       if (!stopWorkersFn) stopWorkersFn = await runWorkers(booted.services, 1_000);

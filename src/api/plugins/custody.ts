@@ -80,7 +80,7 @@ const idParams = { type: 'object', properties: { id: { type: 'string', format: '
 
 /** Custody audit: the signing key, signed checkpoints, verification runs, and event search. */
 export async function custodyPlugin(app: FastifyInstance, opts: { services: Services }) {
-  const { db, config, queues } = opts.services;
+  const { db, config, queues, store } = opts.services;
   const auditors = app.requireRole('admin', 'auditor');
   const key = () => loadSigningKey(config);
 
@@ -120,7 +120,7 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
         response: { 201: checkpointSchema, 401: errorSchema, 403: errorSchema },
       },
     },
-    async (req, reply) => reply.code(201).send(await createCheckpoint(db, await key(), actorOf(req.principal!))),
+    async (req, reply) => reply.code(201).send(await createCheckpoint(db, store, await key(), actorOf(req.principal!))),
   );
 
   app.get<{ Querystring: { limit: number; beforeId?: number } }>(

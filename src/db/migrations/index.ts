@@ -11,6 +11,7 @@ import { m011Coverage } from './011-coverage.js';
 import { m010Retention } from './010-retention.js';
 import { m012DisposalScope } from './012-disposal-scope.js';
 import { m015WatchedCoverage } from './015-watched-coverage.js';
+import { m013CustodyHardening } from './013-custody-hardening.js';
 
 export interface Migration {
   id: string;
@@ -32,4 +33,5 @@ export const MIGRATIONS: Migration[] = [
   m011Coverage,
   m012DisposalScope,
   m015WatchedCoverage,
+  m013CustodyHardening,
 ];

@@ -8,6 +8,10 @@ export interface Checkpoint {
   keyId: string;
   signature: string;
   createdBy: string;
+  /** Position in the checkpoint chain; null on checkpoints signed before the chain started (migration 013). */
+  number: number | null;
+  prevHash: string | null;
+  linkSignature: string | null;
 }
 
 interface Row {
@@ -18,6 +22,9 @@ interface Row {
   key_id: string;
   signature: string;
   created_by: string;
+  number: number | null;
+  prev_hash: string | null;
+  link_signature: string | null;
 }
 
 const toCheckpoint = (r: Row): Checkpoint => ({
@@ -28,6 +35,9 @@ const toCheckpoint = (r: Row): Checkpoint => ({
   keyId: r.key_id,
   signature: r.signature,
   createdBy: r.created_by,
+  number: r.number === null ? null : Number(r.number),
+  prevHash: r.prev_hash,
+  linkSignature: r.link_signature,
 });
 
 /** A checkpoint beside the hash the chain holds now at its seq (null when that event is gone). */
@@ -40,8 +50,9 @@ export class CheckpointsRepository {
 
   async insert(c: Omit<Checkpoint, 'id'>): Promise<Checkpoint> {
     const [row] = await this.sql.query<Row>(
-      `insert into custody_checkpoints (seq, hash, at, key_id, signature, created_by) values ($1, $2, $3, $4, $5, $6) returning *`,
-      [c.seq, c.hash, c.at, c.keyId, c.signature, c.createdBy],
+      `insert into custody_checkpoints (seq, hash, at, key_id, signature, created_by, number, prev_hash, link_signature)
+       values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning *`,
+      [c.seq, c.hash, c.at, c.keyId, c.signature, c.createdBy, c.number, c.prevHash, c.linkSignature],
     );
     return toCheckpoint(row!);
   }
@@ -56,6 +67,18 @@ export class CheckpointsRepository {
       ? await this.sql.query<Row>('select * from custody_checkpoints where id < $1 order by id desc limit $2', [beforeId, limit])
       : await this.sql.query<Row>('select * from custody_checkpoints order by id desc limit $1', [limit]);
     return rows.map(toCheckpoint);
+  }
+
+  /** The newest checkpoint of the checkpoint chain (the one the next links to), or null before the chain starts. */
+  async lastLinked(): Promise<Checkpoint | null> {
+    const [row] = await this.sql.query<Row>('select * from custody_checkpoints where number is not null order by number desc limit 1');
+    return row ? toCheckpoint(row) : null;
+  }
+
+  /** The chain hash the events hold at `seq` now (null when that event is gone). */
+  async chainHashAt(seq: number): Promise<string | null> {
+    const [row] = await this.sql.query<{ hash: string }>('select hash from custody_events where seq = $1', [seq]);
+    return row?.hash ?? null;
   }
 
   async count(): Promise<number> {

@@ -1,4 +1,5 @@
 import { GENESIS_HASH, sealEvent, type CustodyEvent, type CustodyEventInput } from '../../domain/custody-chain.js';
+import type { SealEvent } from '../../domain/sealed-original.js';
 import type { Db, Sql } from '../db.js';
 
 // Serialises appends so the store-wide chain stays a single line even with many writers.
@@ -92,6 +93,19 @@ export class CustodyRepository {
       [mediaId],
     );
     return rows.map(toEvent);
+  }
+
+  /** The events that seal each media's digests (media.received, media.verified), per media in seq order. */
+  async sealEvents(mediaIds: string[]): Promise<Map<string, SealEvent[]>> {
+    const out = new Map<string, SealEvent[]>(mediaIds.map((id) => [id, []]));
+    if (mediaIds.length === 0) return out;
+    const rows = await this.sql.query<{ media_id: string; seq: number; type: string; details: Record<string, unknown> }>(
+      `select media_id, seq, type, details from custody_events
+        where media_id = any($1::uuid[]) and type in ('media.received', 'media.verified') order by seq`,
+      [mediaIds],
+    );
+    for (const r of rows) out.get(r.media_id)?.push({ seq: Number(r.seq), type: r.type, details: r.details });
+    return out;
   }
 
   /** Events in seq order after `afterSeq`, for batch verification. */
