@@ -157,9 +157,17 @@ export const zhCN = {
     EVM_ROW_BAD_VALUE: '字段值不正确', EVM_ROW_CSV_SYNTAX: 'CSV 格式错误', EVM_ROW_DUPLICATE_KEY: '编号重复', EVM_ROW_MISSING_COLUMN: '缺少列',
     EVM_ROW_MISSING_FIELD: '缺少必填字段', EVM_ROW_REFERENCE_MISMATCH: '引用的记录不一致', EVM_ROW_UNKNOWN_COLUMN: '未知的列', EVM_ROW_UNKNOWN_FIELD: '未知的字段',
     EVM_ROW_UNKNOWN_REFERENCE: '引用的记录不存在',
+    EVM_REVIEW_NOT_WATCHED: '录像观看比例不足（仅计 1 倍速及以下），不能确认已审阅；请继续观看或写明理由', EVM_UPLOAD_LOCKED: '另一请求正在写入此上传，请稍后按服务器告知的进度续传', EVM_TUS_VERSION_REQUIRED: '上传请求须使用 tus 1.0.0 协议',
+    EVM_TUS_INVALID_HEADER: '上传请求的协议头不正确', EVM_TUS_OFFSET_REQUIRED: '续传请求缺少 Upload-Offset，请先查询当前进度', EVM_TUS_CONTENT_TYPE_REQUIRED: '续传数据须以 application/offset+octet-stream 发送',
+    EVM_TUS_OFFSET_CONFLICT: '续传位置与服务器已收到的字节数不一致，请查询进度后续传', EVM_TUS_UPLOAD_GONE: '该上传已过期或已终止，请重新上传', EVM_TUS_SIZE_EXCEEDED: '发送的数据超过了声明的文件大小',
+    EVM_TUS_LENGTH_REQUIRED: '上传须声明文件大小（Upload-Length）', EVM_TUS_INVALID_METADATA: '上传信息（Upload-Metadata）格式不正确', EVM_TUS_ALREADY_COMPLETE: '已完成的上传是证据，不能终止',
+    EVM_TUS_UNSUPPORTED: '不支持该 tus 扩展功能', EVM_TUS_PROTOCOL: '上传请求被拒绝（协议错误）', EVM_INPUT_NOT_STORABLE: '请求中有无法保存的值（如非有限数字、超大整数或空字符）',
+    EVM_HTTP_HEADERS_TOO_LARGE: '请求头过大，请将长内容放入请求正文', EVM_HTTP_TIMEOUT: '请求未能按时收完', EVM_HTTP_MALFORMED: '请求格式不符合 HTTP 规范',
+    EVM_OFFICER_NOT_IMPORTED: '该警号尚未从案件系统导入，请先导入民警信息', EVM_EXPORT_SOURCE_UNSEALED: '该视频与保管链封存的校验值不一致，已拒绝导出；请运行保管链校验',
   },
   // ui: every custody event type of src/domain/custody-chain.ts (the audit page, a media's custody list).
   eventTypes: {
+    'export.refused': '拒绝导出（与保管链不符）',
     'media.watched': '观看记录',
     'upload.started': '开始上传', 'upload.terminated': '上传终止', 'media.received': '接收', 'media.stored': '入库', 'media.verified': '校验通过',
     'media.rejected': '校验不符', 'media.duplicate': '重复文件', 'media.failed': '处理失败', 'derivative.created': '生成转码', 'access.refused': '拒绝访问',
