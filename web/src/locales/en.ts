@@ -127,4 +127,10 @@ export const en: Dict<typeof zhCN> = {
     'export.downloaded': 'Export downloaded', 'recording.started': 'Recording started', 'recording.stopped': 'Recording stopped', 'recording.gap_detected': 'Gap detected',
     'recording.gap_explained': 'Gap explained', 'recording.marked_full': 'Marked recorded in full', 'dock.released': 'Released on dock', 'derivative.created': 'Derivative made', 'upload.started': 'Upload started',
   },
+  // ops: WORM and storage-full banners on the storage page
+  worm: {
+    off: 'Originals are not write-protected (WORM): S3 Object Lock is not enabled',
+    offDetail: 'Why: {{reason}}. Anyone holding the storage credentials can delete or overwrite evidence; only the database process guards it. Use a bucket created with Object Lock enabled (mc mb --with-lock) and OBJECT_LOCK=auto.',
+    storageFull: 'Storage is full: new footage is refused (507 EVM_STORAGE_FULL); nothing already stored is deleted. Add space.',
+  },
 };

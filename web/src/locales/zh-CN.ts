@@ -132,4 +132,10 @@ export const zhCN = {
     'export.downloaded': '导出包下载', 'recording.started': '开始录制', 'recording.stopped': '停止录制', 'recording.gap_detected': '发现录制中断',
     'recording.gap_explained': '说明中断原因', 'recording.marked_full': '确认全程录制', 'dock.released': '采集站释放', 'derivative.created': '生成转码', 'upload.started': '开始上传',
   },
+  // ops: WORM and storage-full banners on the storage page
+  worm: {
+    off: '原始文件未受 WORM 写保护（S3 对象锁定未启用）',
+    offDetail: '原因：{{reason}}。持有存储凭据的人可以删除或覆盖证据，目前只有数据库流程把关。请使用创建时启用对象锁定的存储桶（mc mb --with-lock），并设置 OBJECT_LOCK=auto。',
+    storageFull: '存储空间不足：新的录像将被拒收（507 EVM_STORAGE_FULL），任何已有文件都不会被删除。请扩容。',
+  },
 };
