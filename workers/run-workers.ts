@@ -25,6 +25,7 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
     },
     lockDurationMs: s.config.JOB_LOCK_MS,
     log: s.log,
+    outage: s.redisOutage,
   });
   const tick = () =>
     Promise.all([reconcile(s), reconcileExports(s)]).catch((err) => s.log.error({ err }, 'reconcile failed'));

@@ -223,7 +223,9 @@ export async function metricsPlugin(app: FastifyInstance, opts: { services: Serv
       };
       qe.on('completed', end('completed'));
       qe.on('failed', end('failed'));
-      qe.on('error', (err) => log.warn({ queue: name, err: err.message }, 'queue events error'));
+      qe.on('error', (err) => {
+        if (!opts.services.redisOutage?.report(err, `queue-events:${name}`)) log.warn({ queue: name, err: err.message }, 'queue events error');
+      });
       events.push(qe);
     }
   });
