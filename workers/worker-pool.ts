@@ -3,13 +3,14 @@ import type { Logger } from 'pino';
 import { JOB_NAMES, type JobName } from '../src/queue/jobs.js';
 import type { HandlerMap } from '../src/queue/registry.js';
 import type { RedisOutageLog } from '../src/runtime/redis-outage.js';
+import { lockTiming } from './lib/lock-timing.js';
 
 export interface WorkerPoolOptions {
   connection: ConnectionOptions;
   prefix?: string;
   handlers: HandlerMap;
   concurrency: Partial<Record<JobName, number>>;
-  /** Lock renewal period; a worker that stops renewing (killed) loses the job to another after about this long. */
+  /** JOB_LOCK_MS: a job whose worker died (stopped renewing its lock) is taken over by another within this long. */
   lockDurationMs?: number;
   log: Logger;
   /** Counts Redis errors during an outage (one line per outage, not per reconnect) and pauses the pool on MISCONF. */
@@ -22,13 +23,14 @@ export class WorkerPool {
   private readonly stopListening?: () => void;
 
   constructor(o: WorkerPoolOptions) {
+    const { lockDuration, stalledInterval } = lockTiming(o.lockDurationMs ?? 30_000);
     this.workers = JOB_NAMES.map((name) => {
       const worker = new Worker(name, o.handlers[name] as never, {
         connection: o.connection,
         prefix: o.prefix ?? 'evm',
         concurrency: o.concurrency[name] ?? 1,
-        lockDuration: o.lockDurationMs ?? 30_000,
-        stalledInterval: o.lockDurationMs ?? 30_000,
+        lockDuration,
+        stalledInterval,
       });
       worker.on('failed', (job, err) =>
         o.log.warn({ queue: name, jobId: job?.id, attempt: job?.attemptsMade, err: err.message }, 'job failed'),
