@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Redis } from 'ioredis';
@@ -132,7 +132,6 @@ describe('a Redis outage under a running worker', () => {
     expect(during).toHaveLength(1);
     expect(during[0]).toMatch(/MISCONF/);
     // Space back: the next snapshot succeeds, writes are taken again, the workers resume.
-    const { mkdir } = await import('node:fs/promises');
     await mkdir(redisDir, { recursive: true });
     // Redis chdir'ed into the directory that was removed: point it at the new one.
     await admin.config('SET', 'dir', redisDir);
@@ -141,4 +140,39 @@ describe('a Redis outage under a running worker', () => {
     expect(JSON.parse(recovered)).toMatchObject({ redis: 'misconf' });
     expect(redisLines(worker, before)).toHaveLength(2);
   }, 90_000);
+});
+
+describe('worker scratch', () => {
+  it("a SIGKILLed worker's scratch folder (local copy, partial proxy) is removed by the next worker; a live worker's is kept", async () => {
+    const { redisPort, dataDir, env } = await setup();
+    const redis = await startRedisServer(redisPort);
+    cleanups.push(() => redis.stop());
+    const scratch = path.join(dataDir, 'scratch');
+    const ownDirs = async () => (await readdir(scratch)).filter((d) => d.startsWith('w-'));
+
+    const doomed = track(spawnService('workers/main.ts', env));
+    await doomed.waitForLine(/"msg":"workers running"/, 60_000);
+    const [doomedDir] = await ownDirs();
+    expect(doomedDir).toMatch(new RegExp(`-${doomed.child.pid}-[0-9a-f]{8}$`));
+    // What a job leaves mid-way in its folder: a 16 MB local copy of the original and a partial proxy.
+    const job = path.join(scratch, doomedDir!, 'job-abc123');
+    await mkdir(job);
+    await writeFile(path.join(job, 'original'), Buffer.alloc(16 * 1024 * 1024, 1));
+    await writeFile(path.join(job, 'proxy.mp4'), Buffer.alloc(1024 * 1024, 2));
+    await doomed.stop('SIGKILL');
+
+    // The next worker to start removes it at once (same host, its pid no longer runs).
+    const live = track(spawnService('workers/main.ts', env));
+    const removed = await live.waitForLine(/removed the scratch folder of a dead worker/, 60_000);
+    expect(JSON.parse(removed)).toMatchObject({ folder: doomedDir, bytes: 17 * 1024 * 1024 });
+    await expect(stat(path.join(scratch, doomedDir!))).rejects.toMatchObject({ code: 'ENOENT' });
+    await live.waitForLine(/"msg":"workers running"/, 60_000);
+    // Another worker starting beside a live one keeps its folder: each is named for its own process.
+    const next = track(spawnService('workers/main.ts', env));
+    await next.waitForLine(/"msg":"workers running"/, 60_000);
+    const left = await ownDirs();
+    expect(left).toHaveLength(2);
+    expect(left.some((d) => d.includes(`-${live.child.pid}-`))).toBe(true);
+    expect(left.some((d) => d.includes(`-${next.child.pid}-`))).toBe(true);
+  }, 120_000);
 });
