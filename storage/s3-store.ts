@@ -41,6 +41,11 @@ export interface S3StoreOptions {
    * put is about 5 × this. Default 8 MiB.
    */
   partSizeBytes?: number;
+  /**
+   * Create a missing bucket with Object Lock enabled (which also turns versioning on), so originals can be kept
+   * write-once. Object Lock can only be chosen when a bucket is created. Default true.
+   */
+  objectLockOnCreate?: boolean;
 }
 
 /**
@@ -51,14 +56,17 @@ export interface S3StoreOptions {
 export class S3Store implements ObjectStore {
   readonly kind = 's3' as const;
   readonly bucket: string;
-  private readonly client: S3Client;
+  /** The SDK client, exposed so operators and tests can add middleware (request logging, recording). */
+  readonly client: S3Client;
   private readonly partSizeBytes: number;
+  private readonly objectLockOnCreate: boolean;
   /** Object Lock requests for this bucket; `objectLock.probe()` says whether the server and bucket enforce it. */
   readonly objectLock: ObjectLock;
 
   constructor(options: S3StoreOptions) {
     this.bucket = options.bucket;
     this.partSizeBytes = options.partSizeBytes ?? 8 * 1024 * 1024;
+    this.objectLockOnCreate = options.objectLockOnCreate ?? true;
     if (this.partSizeBytes < MIN_PART_BYTES) throw new Error(`partSizeBytes must be at least ${MIN_PART_BYTES}`);
     this.client = new S3Client({
       endpoint: options.endpoint,
@@ -73,7 +81,12 @@ export class S3Store implements ObjectStore {
     this.objectLock = new S3ObjectLock(this.client, this.bucket);
   }
 
-  /** Creates the bucket when it does not exist yet (boot, tests). */
+  /**
+   * Creates the bucket when it does not exist yet (boot, tests), with Object Lock enabled unless told otherwise.
+   * Replicas booting at once race here: whichever loses sees BucketAlreadyOwnedByYou (AWS outside us-east-1,
+   * MinIO) or BucketAlreadyExists (AWS us-east-1 legacy, s3rver), and both mean the bucket is there now. A bucket
+   * that already exists is left as it is: Object Lock cannot be switched on afterwards (see `objectLock.probe()`).
+   */
   async ensureBucket(): Promise<void> {
     try {
       await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
@@ -82,10 +95,14 @@ export class S3Store implements ObjectStore {
       if (!isNotFound(err)) throw err;
     }
     try {
-      await this.client.send(new CreateBucketCommand({ Bucket: this.bucket }));
+      await this.client.send(
+        new CreateBucketCommand({ Bucket: this.bucket, ObjectLockEnabledForBucket: this.objectLockOnCreate || undefined }),
+      );
     } catch (err) {
-      // Another process booting at the same time may have won the race.
-      if (!(err instanceof S3ServiceException && err.name === 'BucketAlreadyOwnedByYou')) throw err;
+      const raced = err instanceof S3ServiceException && (err.name === 'BucketAlreadyOwnedByYou' || err.name === 'BucketAlreadyExists');
+      if (!raced) throw err;
+      // BucketAlreadyExists also answers a name taken by another account: only a bucket we can reach will do.
+      await this.client.send(new HeadBucketCommand({ Bucket: this.bucket }));
     }
   }
 

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import Fastify from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/api/app.js';
 import { healthPlugin } from '../src/api/plugins/health.js';
 import type { Services } from '../src/runtime/services.js';
+import type { ObjectLockSupport } from '../storage/object-store.js';
 import { buildCoverageFixture } from './coverage.fixtures.js';
 import { startHarness, TEST_REDIS_URL, type Harness } from './helpers/harness.js';
 
@@ -111,12 +113,25 @@ describe('/healthz and /readyz', () => {
     throw new Error(msg);
   };
 
-  async function probe(parts: { db?: () => Promise<unknown>; store?: () => Promise<void>; redis?: { host: string; port: number } }) {
+  async function probe(parts: {
+    db?: () => Promise<unknown>;
+    store?: () => Promise<void>;
+    redis?: { host: string; port: number };
+    freeBytes?: number | null;
+    minFreeBytes?: number;
+    objectLock?: () => Promise<ObjectLockSupport>;
+  }) {
     const app = Fastify();
     const services = {
       db: { query: parts.db ?? (async () => [{ '?column?': 1 }]) },
-      store: { ping: parts.store ?? ok },
+      store: {
+        kind: parts.objectLock ? 's3' : 'local',
+        ping: parts.store ?? ok,
+        usage: async () => ({ usedBytes: null, freeBytes: parts.freeBytes === undefined ? null : parts.freeBytes }),
+        objectLock: parts.objectLock ? { probe: parts.objectLock } : undefined,
+      },
       redis: parts.redis ?? goodRedis,
+      config: { paths: { data: tmpdir() }, STORAGE_MIN_FREE_BYTES: parts.minFreeBytes ?? 0, OBJECT_LOCK: 'auto' },
     } as unknown as Services;
     await app.register(healthPlugin, { services });
     try {
@@ -151,6 +166,35 @@ describe('/healthz and /readyz', () => {
     const hung = await probe({ store: () => new Promise(() => undefined) });
     expect(hung.ready).toMatchObject({ status: 503, body: { storage: { ok: false, error: expect.stringMatching(/no answer within/) } } });
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('is not ready when the object store has less than STORAGE_MIN_FREE_BYTES free, and says so with EVM_STORAGE_FULL', async () => {
+    const r = await probe({ freeBytes: 0, minFreeBytes: 1024 });
+    expect(r.ready).toMatchObject({
+      status: 503,
+      body: { status: 'unavailable', storage: { ok: false, code: 'EVM_STORAGE_FULL', freeBytes: 0, minFreeBytes: 1024, error: expect.stringMatching(/object store \(0 bytes free\)/) } },
+    });
+    expect(r.alive).toBe(200);
+    const roomy = await probe({ freeBytes: 4096, minFreeBytes: 1024 });
+    expect(roomy.ready).toMatchObject({ status: 200, body: { storage: { ok: true, freeBytes: 4096 } } });
+  });
+
+  it('is not ready when DATA_DIR (spool, scratch, exports) is below STORAGE_MIN_FREE_BYTES, even on a store that cannot tell (S3)', async () => {
+    // More than any disk here has free: the real statfs of the temp dir is below it.
+    const r = await probe({ freeBytes: null, minFreeBytes: Number.MAX_SAFE_INTEGER });
+    expect(r.ready).toMatchObject({ status: 503, body: { storage: { ok: false, code: 'EVM_STORAGE_FULL', freeBytes: null, error: expect.stringMatching(/DATA_DIR/) } } });
+    expect((r.ready.body as { storage: { dataDirFreeBytes: number } }).storage.dataDirFreeBytes).toBeGreaterThan(0);
+  });
+
+  it('says whether originals are under WORM without failing readiness either way', async () => {
+    const local = await probe({});
+    expect(local.ready).toMatchObject({ status: 200, body: { worm: { enabled: false, reason: 'the local store has no Object Lock' } } });
+    const locked = await probe({ objectLock: async () => ({ supported: true }) });
+    expect(locked.ready).toMatchObject({ status: 200, body: { worm: { enabled: true } } });
+    const plain = await probe({ objectLock: async () => ({ supported: false, reason: 'the bucket was created without Object Lock' }) });
+    expect(plain.ready).toMatchObject({ status: 200, body: { worm: { enabled: false, reason: 'the bucket was created without Object Lock' } } });
+    const unknown = await probe({ objectLock: fail('socket hang up') });
+    expect(unknown.ready).toMatchObject({ status: 200, body: { worm: { enabled: false, reason: expect.stringMatching(/could not be checked: socket hang up/) } } });
   });
 });
 

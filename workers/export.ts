@@ -1,3 +1,4 @@
+import { mappingNoSpace } from '../src/runtime/no-space.js';
 import { UnrecoverableError } from 'bullmq';
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../storage/object-store.js';
@@ -29,11 +30,12 @@ export function exportHandler(deps: ExportDeps): JobHandler<'export'> {
     if (!building) return { skipped: 'not buildable' };
     try {
       const key = await loadSigningKey(deps.config);
-      const built = await buildExport({ db: deps.db, store: deps.store, key, scratch: deps.config.paths.scratch, log: deps.log }, building, async (done, total) => {
+      // A full scratch disk fails the export as EVM_STORAGE_FULL (retried; reported with that code on the last try).
+      const built = await mappingNoSpace(deps.config.paths.scratch, () => buildExport({ db: deps.db, store: deps.store, key, scratch: deps.config.paths.scratch, log: deps.log }, building, async (done, total) => {
         const percent = Math.min(99, Math.floor((done / Math.max(total, 1)) * 100));
         await job.updateProgress(percent);
         await repo.saveProgress(exportId, done, percent);
-      });
+      }));
       await repo.markReady(exportId, built.packages, built.manifestSha256);
       return { ready: true, manifestSha256: built.manifestSha256 };
     } catch (err) {

@@ -1,4 +1,5 @@
 import { mkdir } from 'node:fs/promises';
+import { claimScratch } from './lib/scratch-owner.js';
 import { killAllChildren } from '../src/media/ffmpeg-process.js';
 import { reconcile } from './reconciler.js';
 import type { Services } from '../src/runtime/services.js';
@@ -11,10 +12,13 @@ import { scheduleRetentionSweep } from '../src/retention/sweep-schedule.js';
 /** Starts the pipeline workers plus the periodic reconciler; returns a stopper. Used by both entry points. */
 export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promise<() => Promise<void>> {
   await mkdir(s.config.paths.scratch, { recursive: true });
+  // This process's own scratch folder; dead processes' folders are removed now and every minute.
+  const scratch = await claimScratch(s.config.paths.scratch, { log: s.log });
+  const own: Services = { ...s, config: { ...s.config, paths: { ...s.config.paths, scratch: scratch.dir } } };
   const pool = new WorkerPool({
     connection: s.redis,
     prefix: s.config.QUEUE_PREFIX,
-    handlers: handlers(s),
+    handlers: handlers(own),
     concurrency: {
       verify: s.config.VERIFY_CONCURRENCY,
       probe: s.config.PROBE_CONCURRENCY,
@@ -25,6 +29,7 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
     },
     lockDurationMs: s.config.JOB_LOCK_MS,
     log: s.log,
+    outage: s.redisOutage,
   });
   const tick = () =>
     Promise.all([reconcile(s), reconcileExports(s)]).catch((err) => s.log.error({ err }, 'reconcile failed'));
@@ -42,5 +47,6 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
     // sure another worker finishes it. Their ffmpeg processes go with us.
     await pool.close(true);
     killAllChildren();
+    await scratch.stop();
   };
 }

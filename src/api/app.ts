@@ -30,6 +30,7 @@ import { webPlugin } from './plugins/web.js';
 import { adminQueuesPlugin } from './plugins/admin-queues.js';
 import { derivativeSchema, errorBody, errorSchema } from './schemas.js';
 import { clientErrorAnswer, inputRejectedByDatabase, rejectUnstorableInput } from './input-guards.js';
+import { isNoSpace, storageFullError } from '../runtime/no-space.js';
 
 /** The HTTP API: one encapsulated plugin per resource, a schema on every route, one error shape. */
 export async function buildApp(services: Services): Promise<FastifyInstance> {
@@ -60,6 +61,11 @@ export async function buildApp(services: Services): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (isEvmError(err)) return reply.code(err.statusCode).send(errorBody(err));
+    // A full disk on any write path (exports, spool, scratch) is one condition with one code: 507 EVM_STORAGE_FULL.
+    if (isNoSpace(err)) {
+      req.log.error({ err: err.message }, 'storage full');
+      return storageFullError(err, services.config.paths.data).then((full) => reply.code(507).send(errorBody(full)));
+    }
     if ((err as { validation?: unknown }).validation) {
       return reply.code(400).send(errorBody(new Errors.VALIDATION(err.message)));
     }

@@ -3,6 +3,7 @@ import { ERRORS } from '@tus/utils';
 import type { ObjectStore } from '../../storage/object-store.js';
 import { Errors, isEvmError, type EvmError } from '../errors.js';
 import { recordStorageRefusal } from '../retention/storage-full-alert.js';
+import { isNoSpace } from '../runtime/no-space.js';
 import { errorBody } from './schemas.js';
 
 /**
@@ -59,32 +60,11 @@ export function tusErrorAnswer(status: number, body: string): { status: number; 
 
 /** A full disk (ENOSPC) or an exhausted quota (EDQUOT) under a write, wherever it sits in the error's causes. */
 export function storageFullFrom(err: unknown): EvmError | null {
-  for (let e = err, depth = 0; e && typeof e === 'object' && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (code === 'ENOSPC' || code === 'EDQUOT') {
-      recordStorageRefusal(0);
-      return new Errors.STORAGE_FULL(0, 'the rest of this upload');
-    }
-    if (isEvmError(e)) return null;
-  }
-  return null;
+  if (!isNoSpace(err)) return null;
+  recordStorageRefusal(0);
+  return new Errors.STORAGE_FULL(0, 'the rest of this upload');
 }
 
-/** The spool writes in 1 MiB batches: a batch that failed for space leaves less than that free. */
-const SPOOL_WRITE_BATCH = 1024 * 1024;
-
-/**
- * A failed PATCH that ran out of space: ENOSPC/EDQUOT in the error's causes, or tus's opaque FILE_WRITE_ERROR (the
- * spool datastore replaces the cause with it) while the disk has less than one write batch above the minimum.
- */
-export async function storageFullAfterWriteError(err: unknown, store: ObjectStore, minFreeBytes: number): Promise<EvmError | null> {
-  const direct = storageFullFrom(err);
-  if (direct || err !== ERRORS.FILE_WRITE_ERROR) return direct;
-  const { freeBytes } = await store.usage().catch(() => ({ freeBytes: null }));
-  if (freeBytes === null || freeBytes >= minFreeBytes + SPOOL_WRITE_BATCH) return null;
-  recordStorageRefusal(freeBytes);
-  return new Errors.STORAGE_FULL(freeBytes, 'the rest of this upload');
-}
 
 /**
  * Makes every error answer of this tus server JSON {code, message} with content-type application/json. tus builds

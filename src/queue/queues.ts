@@ -13,8 +13,18 @@ const DEFAULT_JOB_OPTIONS: JobsOptions = {
 export class JobQueues {
   private readonly queues: Map<JobName, Queue>;
 
-  constructor(connection: ConnectionOptions, prefix: string) {
-    this.queues = new Map(JOB_NAMES.map((name) => [name, new Queue(name, { connection, prefix })]));
+  /**
+   * `onError` hears the queues' connection errors. Without a listener an EventEmitter throws them, which crashed a
+   * worker that started while Redis was down (exit 1 on ECONNREFUSED).
+   */
+  constructor(connection: ConnectionOptions, prefix: string, onError?: (err: Error, queue: JobName) => void) {
+    this.queues = new Map(
+      JOB_NAMES.map((name) => {
+        const queue = new Queue(name, { connection, prefix });
+        if (onError) queue.on('error', (err) => onError(err, name));
+        return [name, queue];
+      }),
+    );
   }
 
   queue(name: JobName): Queue {

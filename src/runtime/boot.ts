@@ -11,8 +11,11 @@ import { UploadFinisher } from '../ingest/upload-finisher.js';
 import { JobQueues } from '../queue/queues.js';
 import { resolveAdminToken } from './admin-token.js';
 import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
-import { redisConnection } from './redis-connection.js';
+import { pingRedis, redisConnection } from './redis-connection.js';
+import { RedisOutageLog } from './redis-outage.js';
 import type { Services } from './services.js';
+import { waitFor } from './wait-for.js';
+import { wormStatus, wormWarning } from './worm-status.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
   return pino({ level: config.LOG_LEVEL, base: { service: 'evidence-media' } });
@@ -31,6 +34,7 @@ export function objectStoreFromConfig(config: Config): Promise<ObjectStore> {
           secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
           forcePathStyle: config.S3_FORCE_PATH_STYLE,
           partSizeBytes: config.S3_PART_SIZE_BYTES,
+          objectLockOnCreate: config.OBJECT_LOCK !== 'off',
         }
       : undefined,
   });
@@ -44,20 +48,25 @@ export interface Booted {
 
 /**
  * Builds the shared services from configuration: each part is the embedded default unless its variable points at
- * a real server (DATABASE_URL, REDIS_URL, S3_*).
+ * a real server (DATABASE_URL, REDIS_URL, S3_*). A real server that does not answer yet is waited for with
+ * backoff (compose starts everything at once; a host reboots): the process comes up when its dependencies do.
  */
 export async function boot(config: Config, log: Logger = createLogger(config)): Promise<Booted> {
   let embeddedRedis: EmbeddedRedis | null = null;
   const redis = config.REDIS_URL
     ? redisConnection({ url: config.REDIS_URL })
     : redisConnection({ socket: (embeddedRedis = await startEmbeddedRedis(config.paths.redis, config.REDIS_SERVER_BIN, log)).socket });
+  const wait = { log };
+  if (config.REDIS_URL) await waitFor('Redis', () => pingRedis(redis), wait);
 
-  const db = await openDb({
-    databaseUrl: config.DATABASE_URL,
-    migrationUrl: config.DATABASE_MIGRATION_URL,
-    pgliteDir: config.paths.pglite,
-    onIdleError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped; it will be replaced'),
-  });
+  const openDatabase = () =>
+    openDb({
+      databaseUrl: config.DATABASE_URL,
+      migrationUrl: config.DATABASE_MIGRATION_URL,
+      pgliteDir: config.paths.pglite,
+      onIdleError: (err) => log.warn({ err: err.message }, 'idle PostgreSQL connection dropped; it will be replaced'),
+    });
+  const db = config.DATABASE_URL ? await waitFor('PostgreSQL', openDatabase, wait) : await openDatabase();
   try {
     await guardCustodyRole(db, config, log);
   } catch (err) {
@@ -65,8 +74,16 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
     await embeddedRedis?.stop();
     throw err;
   }
-  const store = await objectStoreFromConfig(config);
-  const queues = new JobQueues(redis, config.QUEUE_PREFIX);
+  const store = config.S3_BUCKET ? await waitFor('object storage (S3)', () => objectStoreFromConfig(config), wait) : await objectStoreFromConfig(config);
+  const worm = await wormStatus(store, config.OBJECT_LOCK);
+  const warning = wormWarning(worm);
+  // Loud on purpose: evidence without WORM is a deployment fault an operator must see, not a detail.
+  if (warning) log.error({ worm }, warning);
+  else log.info({ worm }, 'originals are write-protected by S3 Object Lock (WORM)');
+  const redisOutage = new RedisOutageLog({ connection: redis, log, probeKey: `${config.QUEUE_PREFIX}:health:probe:${process.pid}` });
+  const queues = new JobQueues(redis, config.QUEUE_PREFIX, (err, queue) => {
+    if (!redisOutage.report(err, `queue:${queue}`)) log.error({ queue, err: err.message }, 'queue error');
+  });
   const uploads = new HashingFileStore(
     { directory: config.paths.uploads, expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000 },
     (meta) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3)),
@@ -78,10 +95,11 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
   const finisher = new UploadFinisher({ db, spool: uploads, ingest, log, locks });
   const adminToken = await resolveAdminToken(config.ADMIN_TOKEN, config.paths.data);
 
-  const services: Services = { config, adminToken, log, db, store, redis, queues, uploads, ingest, finisher, locks };
+  const services: Services = { config, adminToken, log, db, store, redis, queues, uploads, ingest, finisher, locks, redisOutage };
   return {
     services,
     async shutdown() {
+      redisOutage.close();
       await queues.close();
       await locks.close();
       await db.close();

@@ -1,3 +1,4 @@
+import { Redis, type RedisOptions } from 'ioredis';
 import type { ConnectionOptions } from 'bullmq';
 
 /** BullMQ connection options from REDIS_URL (or the embedded socket). `maxRetriesPerRequest: null` is BullMQ's requirement for workers. */
@@ -13,4 +14,26 @@ export function redisConnection(source: { url: string } | { socket: string }): C
     tls: u.protocol === 'rediss:' ? {} : undefined,
     maxRetriesPerRequest: null,
   };
+}
+
+/**
+ * One PING on a short-lived connection that does not retry by itself (the caller decides whether to wait):
+ * rejects with the connection error (ECONNREFUSED, …) when Redis does not answer.
+ */
+export async function pingRedis(connection: ConnectionOptions, timeoutMs = 3000): Promise<void> {
+  const client = new Redis({
+    ...(connection as RedisOptions),
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.ping();
+  } finally {
+    client.disconnect();
+  }
 }

@@ -8,6 +8,7 @@ import type { HashingFileStore } from '../ingest/hashing-file-store.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { UploadFinisher } from '../ingest/upload-finisher.js';
 import type { JobQueues } from '../queue/queues.js';
+import type { RedisOutageLog } from './redis-outage.js';
 
 /** Everything the API and the workers share, built once by the runtime (see src/runtime/boot.ts). */
 export interface Services {
@@ -23,4 +24,6 @@ export interface Services {
   finisher: UploadFinisher;
   /** Locks shared by every replica on the database (PostgreSQL advisory locks; in-process on PGlite). */
   locks: NamedLocks;
+  /** Counts Redis errors during an outage instead of logging each; the worker pool pauses on MISCONF. */
+  redisOutage: RedisOutageLog;
 }

@@ -24,6 +24,9 @@ export async function processingStage(
     await work(media);
     return { done: job.name };
   } catch (err) {
+    // A full disk is the deployment's condition, not the footage's: the media is never marked failed for it, the job
+    // fails visibly with EVM_STORAGE_FULL and is retried (or retried by an admin) once there is space.
+    if (isEvmError(err) && err.code === codeOf('STORAGE_FULL')) throw err;
     const badInput = isEvmError(err) && err.statusCode === 422;
     const lastTry = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     if (badInput || lastTry) {

@@ -9,7 +9,9 @@ import { periodContaining } from '../../domain/report-periods.js';
 import { JOB_NAMES } from '../../queue/jobs.js';
 import { Errors } from '../../errors.js';
 import { errorSchema } from '../schemas.js';
+import { freeSpace } from '../../runtime/free-space.js';
 import type { Services } from '../../runtime/services.js';
+import { wormStatus } from '../../runtime/worm-status.js';
 import { coverageRules } from './coverage.js';
 
 /** Job start times kept while waiting for the end; bounded so lost "completed" events cannot grow it forever. */
@@ -85,6 +87,32 @@ export async function metricsPlugin(app: FastifyInstance, opts: { services: Serv
     async collect() {
       const { freeBytes } = await store.usage();
       if (freeBytes !== null) this.set(freeBytes);
+    },
+  });
+  new Gauge({
+    name: 'evm_data_dir_free_bytes',
+    help: 'Free bytes under DATA_DIR (upload spool, worker scratch, exports)',
+    registers: [registry],
+    async collect() {
+      this.set((await freeSpace(store, config.paths.data, config.STORAGE_MIN_FREE_BYTES)).dataDirFreeBytes);
+    },
+  });
+  new Gauge({
+    name: 'evm_storage_below_min_free',
+    help: '1 while the object store or DATA_DIR has less than STORAGE_MIN_FREE_BYTES free (readiness fails with EVM_STORAGE_FULL), else 0',
+    labelNames: ['where'],
+    registers: [registry],
+    async collect() {
+      const { full } = await freeSpace(store, config.paths.data, config.STORAGE_MIN_FREE_BYTES);
+      for (const where of ['store', 'data-dir'] as const) this.set({ where }, full.includes(where) ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'evm_originals_worm',
+    help: '1 when originals are write-protected by the store (S3 Object Lock enabled on the bucket and OBJECT_LOCK=auto), else 0',
+    registers: [registry],
+    async collect() {
+      this.set((await wormStatus(store, config.OBJECT_LOCK)).enabled ? 1 : 0);
     },
   });
   new Gauge({
@@ -195,7 +223,9 @@ export async function metricsPlugin(app: FastifyInstance, opts: { services: Serv
       };
       qe.on('completed', end('completed'));
       qe.on('failed', end('failed'));
-      qe.on('error', (err) => log.warn({ queue: name, err: err.message }, 'queue events error'));
+      qe.on('error', (err) => {
+        if (!opts.services.redisOutage?.report(err, `queue-events:${name}`)) log.warn({ queue: name, err: err.message }, 'queue events error');
+      });
       events.push(qe);
     }
   });

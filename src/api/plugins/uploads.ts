@@ -15,7 +15,7 @@ import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { principalOfRaw } from './auth.js';
 import { errorBody, receiptSchema, errorSchema } from '../schemas.js';
-import { answerTusErrorsAsJson, storageFullAfterWriteError } from '../tus-errors.js';
+import { answerTusErrorsAsJson, storageFullFrom } from '../tus-errors.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 const FINISH_WAIT_MS = 10_000;
@@ -115,7 +115,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
     },
 
     async onResponseError(_req, err) {
-      const full = await storageFullAfterWriteError(err, store, config.STORAGE_MIN_FREE_BYTES);
+      const full = storageFullFrom(err);
       if (full) return tusError(full);
       if ('status_code' in err && err.status_code === 413 && !err.body.startsWith('{')) {
         return tusError(new Errors.UPLOAD_TOO_LARGE('(declared)', config.MAX_UPLOAD_BYTES));

@@ -223,4 +223,10 @@ export const en: Dict<typeof zhCN> = {
     none: 'Not watched yet',
     refused: 'Not confirmed: not enough was watched and no reason was given. Keep watching, or give a reason for confirming without watching it all.', confirmBelow: 'I reviewed this recording; the reason for what I did not watch is given above',
   },
+  // ops: WORM and storage-full banners on the storage page
+  worm: {
+    off: 'Originals are not write-protected (WORM): S3 Object Lock is not enabled',
+    offDetail: 'Why: {{reason}}. Anyone holding the storage credentials can delete or overwrite evidence; only the database process guards it. Use a bucket created with Object Lock enabled (mc mb --with-lock) and OBJECT_LOCK=auto.',
+    storageFull: 'Storage is full: new footage is refused (507 EVM_STORAGE_FULL); nothing already stored is deleted. Add space.',
+  },
 };

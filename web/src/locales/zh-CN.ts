@@ -237,4 +237,10 @@ export const zhCN = {
     none: '尚未观看',
     refused: '未确认：观看比例未达到要求，且没有填写理由。请继续观看，或填写未看完即确认的理由。', confirmBelow: '我已审阅本录像，未看完的部分已在上面说明理由',
   },
+  // ops: WORM and storage-full banners on the storage page
+  worm: {
+    off: '原始文件未受 WORM 写保护（S3 对象锁定未启用）',
+    offDetail: '原因：{{reason}}。持有存储凭据的人可以删除或覆盖证据，目前只有数据库流程把关。请使用创建时启用对象锁定的存储桶（mc mb --with-lock），并设置 OBJECT_LOCK=auto。',
+    storageFull: '存储空间不足：新的录像将被拒收（507 EVM_STORAGE_FULL），任何已有文件都不会被删除。请扩容。',
+  },
 };

@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { Bar } from 'react-chartjs-2';
 import { BarElement, CategoryScale, Chart as ChartJS, LinearScale, Tooltip } from 'chart.js';
 import { useTranslation } from 'react-i18next';
@@ -49,6 +49,7 @@ export function OpsPage() {
   return (
     <>
       <h1>{t('ops.title')}</h1>
+      <ReadinessBanners />
       <ErrorBox error={storage.error ?? queues.error ?? failed.error ?? error} />
       {s ? (
         <div className="stats">
@@ -147,5 +148,51 @@ function ActiveJobs() {
         </div>
       ))}
     </Card>
+  );
+}
+
+interface Readiness {
+  storage?: { ok: boolean; code?: string; error?: string };
+  worm?: { enabled: boolean; reason?: string };
+}
+
+/**
+ * What an operator must act on before anything else: originals stored without WORM, and storage below its floor.
+ * Read from /readyz (public, no token), which answers 503 with the same body when not ready, so the body is read
+ * whatever the status.
+ */
+function ReadinessBanners() {
+  const { t } = useTranslation();
+  const [ready, setReady] = useState<Readiness | null>(null);
+  useEffect(() => {
+    let stopped = false;
+    const load = () =>
+      fetch('/readyz', { headers: { Accept: 'application/json' } })
+        .then((r) => r.json() as Promise<Readiness>)
+        .then((b) => !stopped && setReady(b))
+        .catch(() => undefined);
+    void load();
+    const timer = setInterval(() => void load(), 30_000);
+    return () => {
+      stopped = true;
+      clearInterval(timer);
+    };
+  }, []);
+  if (!ready) return null;
+  return (
+    <>
+      {ready.worm && !ready.worm.enabled && (
+        <div className="alert alert-bad" role="alert" data-testid="worm-off">
+          🔓 <strong>{t('worm.off')}</strong>
+          <p>{t('worm.offDetail', { reason: ready.worm.reason ?? '' })}</p>
+        </div>
+      )}
+      {ready.storage?.code === 'EVM_STORAGE_FULL' && (
+        <div className="alert alert-bad" role="alert" data-testid="storage-full">
+          💾 <strong>{t('worm.storageFull')}</strong>
+          <p>{ready.storage.error}</p>
+        </div>
+      )}
+    </>
   );
 }

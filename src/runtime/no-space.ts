@@ -1,0 +1,37 @@
+import { statfs } from 'node:fs/promises';
+import { Errors, type EvmError } from '../errors.js';
+
+/**
+ * A write that failed because the disk is full: ENOSPC from Node, EDQUOT (a quota), or ffmpeg's own report
+ * ("No space left on device" in its stderr, which reaches us inside FFMPEG_FAILED).
+ */
+export function isNoSpace(err: unknown, depth = 0): boolean {
+  if (!err || typeof err !== 'object' || depth > 4) return false;
+  const e = err as { code?: unknown; message?: unknown; stderrTail?: unknown; cause?: unknown };
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
+  const text = `${typeof e.message === 'string' ? e.message : ''}\n${typeof e.stderrTail === 'string' ? e.stderrTail : ''}`;
+  if (/No space left on device|ENOSPC|Disk quota exceeded/.test(text)) return true;
+  return isNoSpace(e.cause, depth + 1);
+}
+
+/**
+ * The one condition operators act on, whatever wrote: EVM_STORAGE_FULL (507), with the free bytes of `dir` now.
+ * Nothing is deleted to make room; the work is retried once there is space.
+ */
+export async function storageFullError(err: unknown, dir: string): Promise<EvmError> {
+  const free = await statfs(dir).then(
+    (s) => String(s.bavail * s.bsize),
+    () => 'unknown',
+  );
+  return Object.assign(new Errors.STORAGE_FULL(free, `more than ${free}`), { cause: err }) as EvmError;
+}
+
+/** Runs `fn`; a full disk comes out as EVM_STORAGE_FULL instead of a bare ENOSPC or an ffmpeg failure. */
+export async function mappingNoSpace<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (isNoSpace(err)) throw await storageFullError(err, dir);
+    throw err;
+  }
+}
