@@ -1,7 +1,6 @@
 import type { Server as TusServer } from '@tus/server';
 import { ERRORS } from '@tus/utils';
-import type { ObjectStore } from '../../storage/object-store.js';
-import { Errors, isEvmError, type EvmError } from '../errors.js';
+import { Errors, type EvmError } from '../errors.js';
 import { recordStorageRefusal } from '../retention/storage-full-alert.js';
 import { isNoSpace } from '../runtime/no-space.js';
 import { errorBody } from './schemas.js';
