@@ -18,12 +18,14 @@ afterEach(async () => {
 });
 
 async function setup() {
-  const db: TempDatabase = await createTempDatabase();
+  // The production shape: the service on the application role, migrations on the owner role.
+  const db: TempDatabase = await createTempDatabase({ roles: true });
   const dataDir = await mkdtemp(path.join(tmpdir(), 'evm-heal-'));
   cleanups.push(() => db.drop(), () => rm(dataDir, { recursive: true, force: true }));
   const redisPort = await freePort();
   const env = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl!,
+    DATABASE_MIGRATION_URL: db.ownerUrl!,
     REDIS_URL: `redis://127.0.0.1:${redisPort}`,
     QUEUE_PREFIX: `h${randomBytes(4).toString('hex')}`,
     DATA_DIR: dataDir,
@@ -62,11 +64,14 @@ describe('a process started before its dependencies', () => {
     const url = new URL(env.DATABASE_URL);
     const pgTarget = { host: url.hostname, port: Number(url.port || 5432) };
     url.port = String(pgPort);
+    const migrationUrl = new URL(env.DATABASE_MIGRATION_URL);
+    migrationUrl.port = String(pgPort);
     const port = await freePort();
     const api = track(
       spawnService('src/main.ts', {
         ...env,
         DATABASE_URL: url.toString(),
+        DATABASE_MIGRATION_URL: migrationUrl.toString(),
         PORT: String(port),
         HOST: '127.0.0.1',
         WORKERS_IN_PROCESS: 'false',
