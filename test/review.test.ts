@@ -160,7 +160,8 @@ describe('case review of interrogation recordings', () => {
 
     await link(second, { sessionId: sessions['S-2']! });
     const unreviewed = await complete(tokens.reviewerA!);
-    expect(unreviewed.body.pending).toEqual([{ kind: 'recording-not-reviewed', sessionId: sessions['S-2'], mediaId: second }]);
+    // Named, with how much of it the asking reviewer has watched (nothing yet).
+    expect(unreviewed.body.pending).toEqual([{ kind: 'recording-not-reviewed', sessionId: sessions['S-2'], mediaId: second, filename: expect.stringMatching(/\.mp4$/), watchedShare: 0 }]);
     expect((await reviewRecording(tokens.reviewerA!, sessions['S-2']!, second, '14:21 处画面中断 40 秒，已注明原因')).status).toBe(201);
 
     expect((await complete(tokens.headA!)).status).toBe(403);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { cameraTz } from './camera-clock.js';
 
 // What the camera process's C library (and so GStreamer's clockoverlay) makes of the TZ: the real `date`.
-const localAt = (tz: string, epochSec: number) => execFileSync('date', ['-d', `@${epochSec}`, '+%Y-%m-%d %H:%M:%S'], { env: { TZ: tz } }).toString().trim();
+const localAt = (tz: string, epochSec: number) => execFileSync('date', ['-d', `@${epochSec}`, '+%Y-%m-%d %H:%M:%S'], { env: { PATH: process.env.PATH, TZ: tz } }).toString().trim();
 
 describe('cameraTz', () => {
   it('shows Beijing time by default, never UTC', () => {
