@@ -5,7 +5,7 @@
  * (ffmpeg) is killed. Times are short on purpose (15–20 s sessions).
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRecordingSupervisor, type RecordingSupervisor } from '../devices/recording-supervisor.js';
@@ -365,11 +365,15 @@ describe('interrogation-room recording', () => {
     const camera = rigs.full!.cameras.find((c) => c.role === 'overview')!;
     // What a recorder killed before it could hand on its last segment leaves behind: the segment, its list, its anchor.
     const runId = `${new Date(Date.now() - 60_000).toISOString().replace(/[-:.]/g, '')}-0ff11e`;
-    const runDir = path.join(h.services.config.paths.recordingSpool, id, camera.deviceId, runId);
-    await mkdir(runDir, { recursive: true });
-    await generateClip({ path: path.join(runDir, 'seg-000000.mp4'), seconds: 2, width: 320, height: 240, fps: 10, label: 'left over' });
-    await writeFile(path.join(runDir, 'segments.csv'), 'seg-000000.mp4,0.000000,2.000000\n');
-    await writeFile(path.join(runDir, 'anchor.json'), JSON.stringify({ zeroMs: Date.now() - 60_000 }));
+    const cameraDir = path.join(h.services.config.paths.recordingSpool, id, camera.deviceId);
+    // Made aside and moved in whole (one rename): the supervisor's spool recovery must never see it half written.
+    const staging = path.join(h.dataDir, `staging-${runId}`);
+    await mkdir(staging, { recursive: true });
+    await generateClip({ path: path.join(staging, 'seg-000000.mp4'), seconds: 2, width: 320, height: 240, fps: 10, label: 'left over' });
+    await writeFile(path.join(staging, 'segments.csv'), 'seg-000000.mp4,0.000000,2.000000\n');
+    await writeFile(path.join(staging, 'anchor.json'), JSON.stringify({ zeroMs: Date.now() - 60_000 }));
+    await mkdir(cameraDir, { recursive: true });
+    await rename(staging, path.join(cameraDir, runId));
 
     const post = (what: 'start' | 'stop') => api(tokens['ir-officer']!, `/api/v1/interrogation-sessions/${id}/recording/${what}`, { method: 'POST' });
     expect((await post('start')).status).toBe(202);
