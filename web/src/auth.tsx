@@ -18,7 +18,10 @@ export function AuthProvider({ children }: { children: ReactNode }) {
 
   useEffect(() => {
     const onExpired = () => {
-      setPreviousUsername(getStoredUser()?.username ?? null);
+      // Several requests in flight all get 401: only the first still finds the stored user, and a later one must not
+      // erase whose page this was (the next person would then land on it).
+      const previous = getStoredUser()?.username;
+      if (previous) setPreviousUsername(previous);
       storeSession(null, null);
       setUser(null);
     };
