@@ -122,9 +122,9 @@ describe('case review of interrogation recordings', () => {
     expect((await add(tokens.reviewerB!, { kind: 'bookmark', offsetSec: 1 })).status).toBe(403);
 
     const list = await api(tokens.reviewerA!, `/api/v1/media/${frontal}/review-marks`);
-    expect(list.body.map((m: { offsetSec: number; kind: string; author: string }) => [m.offsetSec, m.kind, m.author])).toEqual([
-      [12, 'note', 'user:headA'],
-      [754.5, 'bookmark', 'user:reviewerA'],
+    expect(list.body.map((m: { offsetSec: number; kind: string; author: string; authorName: string }) => [m.offsetSec, m.kind, m.author, m.authorName])).toEqual([
+      [12, 'note', 'user:headA', 'headA'],
+      [754.5, 'bookmark', 'user:reviewerA', 'reviewerA'],
     ]);
     const events = await h.services.db.query<{ actor: string; details: { markId: string; offsetSec: number } }>(
       `select actor, details from custody_events where media_id = $1 and type = 'review.bookmark' order by seq`,
@@ -182,6 +182,8 @@ describe('case review of interrogation recordings', () => {
 
     const view = await api(tokens.reviewerA!, `/api/v1/cases/${caseId}/review`);
     expect(view.body).toMatchObject({ canComplete: false, pending: [] });
+    // Interrogating officers by name, not only by number.
+    expect(view.body.sessions.map((x: { interrogatorOfficers: unknown }) => x.interrogatorOfficers)).toEqual([[{ number: '013579', name: '张三' }], []]);
     expect(view.body.sessions[1].recordings[0].review).toMatchObject({ reviewer: 'user:reviewerA', finding: '14:21 处画面中断 40 秒，已注明原因' });
   });
 

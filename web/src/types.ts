@@ -68,6 +68,7 @@ export interface Session {
   suspectName: string | null;
   room: string;
   interrogators: string[];
+  interrogatorOfficers?: Array<{ number: string; name: string | null }>;
   kind: 'interrogation' | 'questioning';
   declaredStart: string;
   declaredEnd: string | null;
@@ -158,6 +159,7 @@ export interface ReviewMark {
   offsetSec: number;
   text: string;
   author: string;
+  authorName?: string | null;
   createdAt: string;
 }
 

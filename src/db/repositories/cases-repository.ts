@@ -56,6 +56,7 @@ export interface InterrogationSession {
   suspectName: string | null;
   room: string;
   interrogators: string[];
+  interrogatorOfficers: Array<{ number: string; name: string | null }>;
   kind: SessionKind;
   declaredStart: string;
   declaredEnd: string | null;
@@ -162,6 +163,7 @@ interface SessionDbRow {
   suspect_name: string | null;
   room: string;
   interrogators: string[];
+  interrogator_names: Array<string | null> | null;
   kind: SessionKind;
   declared_start: Date;
   declared_end: Date | null;
@@ -174,13 +176,18 @@ const toSession = (r: SessionDbRow): InterrogationSession => ({
   suspectName: r.suspect_name ?? null,
   room: r.room,
   interrogators: r.interrogators,
+  // People by name: each officer number with the name the case system gave it (null for one never imported).
+  interrogatorOfficers: r.interrogators.map((number, i) => ({ number, name: r.interrogator_names?.[i] ?? null })),
   kind: r.kind,
   declaredStart: r.declared_start.toISOString(),
   declaredEnd: iso(r.declared_end),
 });
 
 const INCIDENT_SELECT = 'select i.*, c.case_number from incidents i left join cases c on c.id = i.case_id';
-const SESSION_SELECT = 'select s.*, p.name as suspect_name from interrogation_sessions s left join persons p on p.id = s.person_id';
+const SESSION_SELECT = `select s.*, p.name as suspect_name,
+  (select array_agg(o.name order by n.ord) from unnest(s.interrogators) with ordinality as n(number, ord)
+     left join officers o on o.number = n.number) as interrogator_names
+  from interrogation_sessions s left join persons p on p.id = s.person_id`;
 
 /** `ilike` pattern matching `text` anywhere, with the user's % and _ taken literally. */
 const contains = (text: string | undefined) => (text ? `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%` : null);

@@ -13,6 +13,8 @@ export interface ReviewMark {
   offsetSec: number;
   text: string;
   author: string;
+  /** The author's display name, for people to read (the `author` actor string is for the record). */
+  authorName: string | null;
   userId: string | null;
   createdAt: string;
 }
@@ -25,6 +27,7 @@ interface MarkRow {
   offset_sec: number;
   text: string;
   author: string;
+  author_name?: string | null;
   user_id: string | null;
   created_at: Date;
 }
@@ -36,6 +39,7 @@ const toMark = (r: MarkRow): ReviewMark => ({
   offsetSec: r.offset_sec,
   text: r.text,
   author: r.author,
+  authorName: r.author_name ?? null,
   userId: r.user_id,
   createdAt: r.created_at.toISOString(),
 });
@@ -102,16 +106,23 @@ export interface CaseMediaSummary {
 export class ReviewRepository {
   constructor(private readonly sql: Sql) {}
 
-  async insertMark(m: Omit<ReviewMark, 'createdAt'>): Promise<ReviewMark> {
+  async insertMark(m: Omit<ReviewMark, 'createdAt' | 'authorName'>): Promise<ReviewMark> {
     const rows = await this.sql.query<MarkRow>(
-      `insert into review_marks (id, media_id, case_id, kind, offset_sec, text, author, user_id) values ($1, $2, $3, $4, $5, $6, $7, $8) returning *`,
+      `insert into review_marks (id, media_id, case_id, kind, offset_sec, text, author, user_id) values ($1, $2, $3, $4, $5, $6, $7, $8)
+       returning *, (select display_name from users where id = $8) as author_name`,
       [m.id, m.mediaId, m.caseId, m.kind, m.offsetSec, m.text, m.author, m.userId],
     );
     return toMark(rows[0]!);
   }
 
   async marksFor(mediaId: string): Promise<ReviewMark[]> {
-    return (await this.sql.query<MarkRow>('select * from review_marks where media_id = $1 order by offset_sec, created_at, id', [mediaId])).map(toMark);
+    return (
+      await this.sql.query<MarkRow>(
+        `select m.*, u.display_name as author_name from review_marks m left join users u on u.id = m.user_id
+          where m.media_id = $1 order by m.offset_sec, m.created_at, m.id`,
+        [mediaId],
+      )
+    ).map(toMark);
   }
 
   async markCounts(mediaIds: string[]): Promise<Map<string, number>> {

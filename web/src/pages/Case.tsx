@@ -200,7 +200,7 @@ function SessionCard({ session: s, caseId }: { session: Session; caseId: string 
     >
       <p className="muted small">
         {t('session.room')} {s.room} · {t('session.declared')} {fmtDateTime(s.declaredStart)} – {s.declaredEnd ? fmtTime(Date.parse(s.declaredEnd)) : t('session.open')}
-        {s.interrogators.length > 0 && ` · ${t('session.interrogators')} ${s.interrogators.join('、')}`}
+        {s.interrogators.length > 0 && ` · ${t('session.interrogators')} ${officersByName(s)}`}
         {recording && ` · ${t(`recStatus.${recording.status}`)}`}
       </p>
       <Timeline start={start} end={end} spans={spans} gaps={gapMarks} lanes={lanes} testId="session-timeline" />
@@ -472,4 +472,10 @@ function LegalHold({ caseId }: { caseId: string }) {
       <ErrorBox error={error} />
     </Card>
   );
+}
+
+/** Interrogating officers by name with their number (张伟（013579）); the number alone where none was imported. */
+function officersByName(s: Session): string {
+  const officers = s.interrogatorOfficers ?? s.interrogators.map((number) => ({ number, name: null }));
+  return officers.map((o) => (o.name ? `${o.name}（${o.number}）` : o.number)).join('、');
 }

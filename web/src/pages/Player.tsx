@@ -382,7 +382,7 @@ function Bookmarks({
             </button>{' '}
             {wallAt(mk.offsetSec) !== null && <span className="muted small">{fmtDateTime(new Date(wallAt(mk.offsetSec)!).toISOString())} </span>}
             <Badge tone={mk.kind === 'note' ? 'info' : 'none'}>{t(`marks.${mk.kind}`)}</Badge> {mk.text}
-            <div className="muted small">{mk.author}</div>
+            <div className="muted small" data-testid="mark-author">{mk.authorName ?? mk.author}</div>
           </li>
         ))}
         {marks.length === 0 && <li className="muted">{t('marks.none')}</li>}
