@@ -228,8 +228,11 @@ describe('interrogation-room recording', () => {
       expect(gap.cause).toBe('camera-offline');
       const down = (backAt - outageAt) / 1000;
       expect(down).toBeGreaterThan(4);
-      expect(Math.abs(gap.durationSec - down), `gap ${gap.durationSec} s, camera down ${down} s`).toBeLessThanOrEqual(2);
-      expect(Math.abs(gap.durationSec - 5)).toBeLessThanOrEqual(2);
+      // The gap also holds the reconnect: a retry delay (≤ retryMaxMs, 1 s), the RTSP handshake and the first keyframe.
+      // With four rooms recording on two loaded cores that has reached 2.5 s, so 3 s of slack; the gap's start is
+      // still held to the outage within 2 s, and its end to the camera's return, below.
+      expect(Math.abs(gap.durationSec - down), `gap ${gap.durationSec} s, camera down ${down} s`).toBeLessThanOrEqual(3);
+      expect(Math.abs(gap.durationSec - 5)).toBeLessThanOrEqual(3);
       expect(Math.abs(Date.parse(gap.startedAt) - outageAt)).toBeLessThan(2000);
       expect(Date.parse(gap.endedAt)).toBeGreaterThanOrEqual(backAt - 500);
       expect(view.fullRecording).toBe(false);
@@ -385,7 +388,12 @@ describe('interrogation-room recording', () => {
     expect((await post('stop')).status).toBe(202);
     const view = await stopped(id);
     expect(view.segments.map((x: { mediaId: string }) => x.mediaId)).toContain(recovered.media_id);
-    expect((await readdir(path.join(h.services.config.paths.recordingSpool, id, camera.deviceId)).catch(() => [] as string[])).includes(runId)).toBe(false);
+    // The spool is cleaned after the recording is finalized, not before the stopped view answers: wait for it.
+    await waitFor(
+      async () => !(await readdir(path.join(h.services.config.paths.recordingSpool, id, camera.deviceId)).catch(() => [] as string[])).includes(runId),
+      15_000,
+      'left-over run removed from the spool',
+    );
   }, 60_000);
 
   it('leaves no recorder process behind once recordings stop', async () => {
