@@ -15,7 +15,7 @@ import { readdir, readFile, rm } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { deviceTime, findTimestampHoles, parsePacketTimes, parseSegmentList } from '../src/domain/recorder-policy.js';
+import { deviceTime, findTimestampHoles, holeBetweenSegments, parsePacketTimes, parseSegmentList } from '../src/domain/recorder-policy.js';
 import { computeRecordingGaps } from '../src/domain/recording-gaps.js';
 import type { DeclaredMedia } from '../src/domain/upload-metadata.js';
 import type { Db } from '../src/db/db.js';
@@ -205,6 +205,8 @@ export class RecordingSupervisor {
 class SessionRun {
   private readonly recorders = new Map<string, { camera: RecordingCamera; recorder: CameraRecorder }>();
   private readonly clock = new Map<string, number>();
+  /** Per camera, the run and timeline end of the segment handed on last: a pause can fall between two segments. */
+  private readonly lastSegment = new Map<string, { runId: string; timelineEnd: number }>();
   private readonly uris = new Map<string, StreamTarget>();
   private readonly deviceCache = new Map<string, Device>();
   finishing: Promise<void> | null = null;
@@ -380,9 +382,17 @@ class SessionRun {
   private async ingestSegment(camera: RecordingCamera, s: ClosedSegment): Promise<void> {
     const { db, ingest, sm3 } = this.sup.deps;
     const repo = new RecordingsRepository(db);
+    const previous = this.lastSegment.get(camera.deviceId);
+    this.lastSegment.set(camera.deviceId, { runId: s.runId, timelineEnd: s.timelineEnd });
     if (await repo.hasSegment(this.session.id, camera.deviceId, s.runId, s.file)) {
       await rm(s.path, { force: true });
       return;
+    }
+    const between = holeBetweenSegments(previous?.runId === s.runId ? previous.timelineEnd : undefined, s.timelineStart, 1);
+    if (between) {
+      const zero = s.startMs - s.timelineStart * 1000;
+      const from = new Date(Math.round(zero + between.start * 1000)).toISOString();
+      await this.event(camera.deviceId, 'outage', 'stream-stalled', { beforeSegment: s.file, runId: s.runId, from, to: new Date(s.startMs).toISOString() }, new Date(from));
     }
     const digests = (await ContentHasher.ofFile(s.path, sm3)).digest();
     let probe: { durationSec: number | null; error: string | null } = { durationSec: null, error: null };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { classifyRunExit, clockOffsetMs, deviceTime, findTimestampHoles, isStalled, parsePacketTimes, parseProgressTimes, parseSegmentList, retryDelayMs, TimelineAnchor } from './recorder-policy.js';
+import { classifyRunExit, clockOffsetMs, deviceTime, findTimestampHoles, holeBetweenSegments, isStalled, parsePacketTimes, parseProgressTimes, parseSegmentList, retryDelayMs, TimelineAnchor } from './recorder-policy.js';
 
 const exit = (over: Partial<Parameters<typeof classifyRunExit>[0]> = {}) =>
   classifyRunExit({ code: 1, signal: null, stoppedFor: null, stderrTail: '', producedSegments: true, ...over });
@@ -79,5 +79,13 @@ describe('recorder policy', () => {
     expect(findTimestampHoles(packets, 5)).toEqual([]);
     // out of order (B-frames) is sorted first; frame spacing is no hole
     expect(findTimestampHoles([{ pts: 0.2, duration: 0.1 }, { pts: 0, duration: 0.1 }, { pts: 0.1, duration: 0.1 }], 0.5)).toEqual([]);
+  });
+
+  it('finds a hole between two segments of one run (the pause fell where a segment was due to close)', () => {
+    expect(holeBetweenSegments(21.7, 25.3, 1)).toEqual({ start: 21.7, end: 25.3 });
+    expect(holeBetweenSegments(8.0, 8.04, 1)).toBeNull();
+    expect(holeBetweenSegments(8.0, 9.0, 1)).toBeNull();
+    expect(holeBetweenSegments(undefined, 25.3, 1)).toBeNull();
+    expect(holeBetweenSegments(Number.NaN, 25.3, 1)).toBeNull();
   });
 });

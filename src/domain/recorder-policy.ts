@@ -174,6 +174,16 @@ export function findTimestampHoles(packets: ReadonlyArray<{ pts: number; duratio
   return holes;
 }
 
+/**
+ * A hole between two consecutive segments of one run: the camera paused just as a segment was due to close, so the
+ * segment muxer cut at the first frame after the pause and the jump lies between the files, not inside either.
+ * Timeline seconds in, the hole (timeline seconds) out, or null when the next segment follows on.
+ */
+export function holeBetweenSegments(previousEnd: number | undefined, nextStart: number, minSec: number): { start: number; end: number } | null {
+  if (previousEnd === undefined || !Number.isFinite(previousEnd) || !Number.isFinite(nextStart)) return null;
+  return nextStart - previousEnd > minSec ? { start: previousEnd, end: nextStart } : null;
+}
+
 /** Parses `ffprobe -show_entries packet=pts_time,duration_time -of csv=p=0` output. */
 export function parsePacketTimes(csv: string): Array<{ pts: number; duration: number }> {
   const out: Array<{ pts: number; duration: number }> = [];
