@@ -1,10 +1,11 @@
-import { createWriteStream } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { Transform, type Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FileStore } from '@tus/file-store';
 import { ERRORS } from '@tus/utils';
 import { ContentHasher, type Digests } from './content-hasher.js';
+import { SpoolWriter } from './spool-writer.js';
 
 /**
  * tus file store that hashes every byte as it arrives, so the SHA-256 (and SM3) of an upload is known the moment
@@ -27,29 +28,26 @@ export class HashingFileStore extends FileStore {
 
   /**
    * Replaces FileStore.write (same contract: append at `offset`, return the new offset, FILE_WRITE_ERROR on failure)
-   * to hash on the way and to write with a 1 MiB buffer: the socket delivers ~32 KiB chunks, and FileStore's
-   * 16 KiB default turned each into its own write() (benchmark: +27% throughput for one dock with batching).
+   * to hash on the way and to write in 1 MiB batches while hashing them (see SpoolWriter): FileStore's 16 KiB
+   * writes turned each ~32 KiB socket chunk into its own write().
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
     const hasher = await this.hasherAt(id, offset);
-    let received = 0;
-    const tap = new Transform({
-      highWaterMark: 1024 * 1024,
-      transform(chunk: Buffer, _enc, done) {
-        hasher.update(chunk);
-        received += chunk.length;
-        done(null, chunk);
-      },
-    });
-    const file = createWriteStream(this.pathOf(id), { flags: 'r+', start: offset, highWaterMark: 1024 * 1024 });
+    let writer: SpoolWriter | undefined;
     try {
-      await pipeline(readable, tap, file);
+      const file = await open(this.pathOf(id), 'r+');
+      try {
+        writer = new SpoolWriter(file, offset, hasher);
+        await pipeline(readable, writer);
+      } finally {
+        await file.close();
+      }
     } catch (err) {
       // Bytes that reached the disk stay; the offset a client resumes from is the file's size (see getUpload). The
       // cause travels with tus's error so a full disk is answered 507, not a generic write failure.
       throw { ...ERRORS.FILE_WRITE_ERROR, cause: err };
     }
-    return offset + received;
+    return offset + writer.received;
   }
 
   /** Digests of the complete upload; rebuilt from disk if memory no longer covers every byte. */
