@@ -65,25 +65,32 @@ export async function uploadFile(o: DockUploadOptions): Promise<string> {
   });
 }
 
-export async function getReceipt(baseUrl: string, token: string, uploadUrl: string): Promise<Receipt> {
+export async function getReceipt(baseUrl: string, token: string, uploadUrl: string, waitMs = 0): Promise<Receipt> {
   const id = uploadUrl.split('/').pop();
-  const res = await fetch(`${baseUrl}/api/v1/uploads/${id}/receipt`, { headers: { Authorization: `Bearer ${token}` } });
+  const query = waitMs > 0 ? `?waitMs=${Math.floor(waitMs)}` : '';
+  const res = await fetch(`${baseUrl}/api/v1/uploads/${id}/receipt${query}`, { headers: { Authorization: `Bearer ${token}` } });
   if (!res.ok) throw new Error(`receipt ${id}: HTTP ${res.status} ${await res.text()}`);
   return (await res.json()) as Receipt;
 }
 
+/** Longest single receipt request: the server answers sooner when verification ends (its limit is 25 s). */
+const RECEIPT_WAIT_MS = 20_000;
+
 /**
- * Polls the receipt until the file is verified, rejected or found already disposed of (or the time runs out). The interval grows from 50 ms
- * to 1 s: small files verify at once, and a rack of docks polling big files should not load the server.
+ * Waits until the file is verified, rejected or found already disposed of (or the time runs out). Each request
+ * asks the server to hold the answer until verification ends (waitMs), so the dock hears it at once; between
+ * requests a short pause, growing to 1 s, keeps a rack of docks from hammering a server that answers at once
+ * (an upload still being finished, or a server that does not wait).
  */
 export async function waitForReceipt(baseUrl: string, token: string, uploadUrl: string, timeoutMs = 60_000): Promise<Receipt> {
   const deadline = Date.now() + timeoutMs;
+  const waitMs = () => Math.max(0, Math.min(RECEIPT_WAIT_MS, deadline - Date.now()));
   let delay = 50;
-  let receipt = await getReceipt(baseUrl, token, uploadUrl);
+  let receipt = await getReceipt(baseUrl, token, uploadUrl, waitMs());
   while (!receipt.verified && receipt.state !== 'rejected' && receipt.state !== 'disposed' && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, delay));
     delay = Math.min(delay * 1.5, 1000);
-    receipt = await getReceipt(baseUrl, token, uploadUrl);
+    receipt = await getReceipt(baseUrl, token, uploadUrl, waitMs());
   }
   return receipt;
 }

@@ -288,6 +288,37 @@ describe('verification reads back from storage', () => {
     }
   });
 
+  it('a receipt asked with waitMs is answered when verification ends, not at the next poll; and no later than waitMs', async () => {
+    const h = await startHarness({ workers: false });
+    try {
+      const dock = await h.registerDevice('dock');
+      const url = await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: clip, metadata: meta() });
+      // Nothing verifies: the wait runs out and says so (stored, not verified) after about waitMs.
+      let t0 = performance.now();
+      const pending = await getReceipt(h.baseUrl, dock.token, url, 1_500);
+      const waited = performance.now() - t0;
+      expect(pending).toMatchObject({ state: 'stored', verified: false });
+      expect(waited).toBeGreaterThanOrEqual(1_400);
+      expect(waited).toBeLessThan(5_000);
+
+      // A long wait is answered as soon as the worker verifies, far inside the 20 s asked for.
+      t0 = performance.now();
+      const answer = getReceipt(h.baseUrl, dock.token, url, 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      await h.startWorkers();
+      const verified = await answer;
+      expect(verified).toMatchObject({ verified: true, sha256: clipSha });
+      expect(performance.now() - t0).toBeLessThan(15_000);
+
+      // A wait longer than the server allows is refused with a code, not held.
+      const res = await fetch(`${h.baseUrl}/api/v1/uploads/${url.split('/').pop()}/receipt?waitMs=600000`, { headers: { Authorization: `Bearer ${dock.token}` } });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe('EVM_VALIDATION');
+    } finally {
+      await h.stop();
+    }
+  });
+
   it('a crash between store and enqueue is repaired by the reconciler from PostgreSQL', async () => {
     const h = await startHarness({ workers: false });
     try {

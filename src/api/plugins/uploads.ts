@@ -7,10 +7,12 @@ import { isProblem, parseUploadMetadata, storableMetadata } from '../../domain/u
 import { isAcknowledged } from '../../domain/media-state.js';
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
 import { MediaRepository } from '../../db/repositories/media-repository.js';
-import { UploadsRepository } from '../../db/repositories/uploads-repository.js';
+import { UploadsRepository, type UploadRecord } from '../../db/repositories/uploads-repository.js';
 import { codeOf, Errors, isEvmError } from '../../errors.js';
 import { throwIfStorageFull } from '../../ingest/storage-guard.js';
 import { SharedUploadLocker } from '../../ingest/upload-locker.js';
+import { JobOutcomes } from '../../queue/job-outcomes.js';
+import { jobId } from '../../queue/jobs.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { principalOfRaw } from './auth.js';
@@ -19,10 +21,24 @@ import { answerTusErrorsAsJson, storageFullFrom } from '../tus-errors.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 const FINISH_WAIT_MS = 10_000;
+/** Longest a receipt request may wait for verification (below common proxy read timeouts of 30–60 s). */
+const RECEIPT_MAX_WAIT_MS = 25_000;
 
 /** tus wants errors as `{status_code, body}`; ours carry a stable code, so the body is our usual JSON error. */
 function tusError(err: { statusCode?: number; code: string; message: string }) {
   return { status_code: err.statusCode ?? 500, body: JSON.stringify(errorBody(err)) };
+}
+
+/** What a dock is told about its upload (receiptSchema). */
+interface Receipt {
+  uploadId: string;
+  mediaId: string | null;
+  state: string;
+  sha256: string | null;
+  verified: boolean;
+  offset: number;
+  sizeBytes: number;
+  errorCode: string | null;
 }
 
 type TusRequest = { runtime?: { node?: { req: IncomingMessage } }; headers: Headers };
@@ -158,45 +174,80 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
   app.route({ method: 'DELETE', url: `${UPLOADS_PATH}/:uploadId`, handler: handle, schema: tusDoc('Terminate an unfinished upload') });
   app.route({ method: 'OPTIONS', url: `${UPLOADS_PATH}/:uploadId`, handler: handle, schema: { hide: true } });
 
-  app.get<{ Params: { uploadId: string } }>(
+  // A dock waiting for its receipt hears the verify job finish instead of polling at a growing interval.
+  const verifyOutcomes = new JobOutcomes('verify', {
+    connection: services.redis,
+    prefix: config.QUEUE_PREFIX,
+    onError: (err) => {
+      if (!services.redisOutage?.report(err, 'queue-events:verify')) log.warn({ err: err.message }, 'receipt wait: queue events error');
+    },
+  });
+  app.addHook('onClose', () => verifyOutcomes.close());
+
+  const receiptOf = async (record: UploadRecord): Promise<Receipt> => {
+    const media = record.mediaId ? await new MediaRepository(db).findById(record.mediaId) : null;
+    if (!media) {
+      let offset = 0;
+      try {
+        offset = (await datastore.getUpload(record.id)).offset;
+      } catch {
+        // spool gone (expired or terminated): the receipt still answers from the database
+      }
+      return { uploadId: record.id, mediaId: null, state: 'uploading', sha256: record.metadata.sha256 ?? null, verified: false, offset, sizeBytes: record.sizeBytes, errorCode: null };
+    }
+    return {
+      uploadId: record.id,
+      mediaId: media.id,
+      state: media.state,
+      sha256: media.sha256,
+      verified: isAcknowledged(media.state),
+      offset: record.sizeBytes,
+      sizeBytes: media.sizeBytes,
+      // The same bytes arriving after a lawful disposal: a terminal answer, so the dock stops and keeps its copy.
+      errorCode: media.state === 'disposed' ? codeOf('MEDIA_DISPOSED') : media.errorCode,
+    };
+  };
+
+  app.get<{ Params: { uploadId: string }; Querystring: { waitMs?: number } }>(
     `${UPLOADS_PATH}/:uploadId/receipt`,
     {
       onRequest: app.requireAny,
       schema: {
         summary: 'Receipt for an upload: verified means the dock may free the camera',
+        description:
+          'With waitMs, a receipt that is not final yet (stored, verification pending) is answered when verification ends or after waitMs, whichever comes first: one request instead of polling.',
         tags: ['uploads'],
         security: [{ bearer: [] }],
         params: { type: 'object', properties: { uploadId: { type: 'string', maxLength: 64 } }, required: ['uploadId'] },
+        querystring: {
+          type: 'object',
+          properties: { waitMs: { type: 'integer', minimum: 0, maximum: RECEIPT_MAX_WAIT_MS, description: 'Longest wait for verification to end, in ms' } },
+          additionalProperties: false,
+        },
         response: { 200: receiptSchema, 401: errorSchema, 404: errorSchema },
       },
     },
-    async (req) => {
+    async (req, reply) => {
       const record = await uploadsRepo.findById(req.params.uploadId);
       const p = req.principal!;
       if (!record || (p.kind === 'device' && record.deviceId !== p.device.id)) throw new Errors.NOT_FOUND(`upload ${req.params.uploadId}`);
       if (p.kind === 'user') throw new Errors.FORBIDDEN('receipts are for devices and the admin');
-      const media = record.mediaId ? await new MediaRepository(db).findById(record.mediaId) : null;
-      if (!media) {
-        let offset = 0;
-        try {
-          offset = (await datastore.getUpload(record.id)).offset;
-        } catch {
-          // spool gone (expired or terminated): the receipt still answers from the database
-        }
-        return { uploadId: record.id, mediaId: null, state: 'uploading', sha256: record.metadata.sha256 ?? null, verified: false, offset, sizeBytes: record.sizeBytes, errorCode: null };
+      const deadline = Date.now() + (req.query.waitMs ?? 0);
+      // The dock going away ends the wait (the response closes with its connection; the request's own 'close'
+      // fires as soon as its empty body is read).
+      const gone = new AbortController();
+      reply.raw.once('close', () => gone.abort());
+      let receipt = await receiptOf(record);
+      while (isPendingVerification(receipt) && Date.now() < deadline && !gone.signal.aborted) {
+        // Woken by the verify job's outcome; re-read every second regardless (a job enqueued later by the
+        // reconciler, an event missed while Redis reconnects).
+        await verifyOutcomes.next(jobId('verify', { mediaId: receipt.mediaId! }), Math.min(1_000, deadline - Date.now()), gone.signal);
+        receipt = await receiptOf(record);
       }
-      return {
-        uploadId: record.id,
-        mediaId: media.id,
-        state: media.state,
-        sha256: media.sha256,
-        verified: isAcknowledged(media.state),
-        offset: record.sizeBytes,
-        sizeBytes: media.sizeBytes,
-        // The same bytes arriving after a lawful disposal: a terminal answer, so the dock stops and keeps its copy.
-        errorCode: media.state === 'disposed' ? codeOf('MEDIA_DISPOSED') : media.errorCode,
-      };
+      return receipt;
     },
   );
-
 }
+
+/** Stored and waiting for its read-back: the one state a receipt is worth waiting on. */
+const isPendingVerification = (r: Receipt) => r.mediaId !== null && r.state === 'stored';
