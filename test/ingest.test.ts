@@ -319,6 +319,24 @@ describe('verification reads back from storage', () => {
     }
   });
 
+  it('a server shutting down answers the receipts waiting on it at once instead of holding its close', async () => {
+    const h = await startHarness({ workers: false });
+    let stopped = false;
+    try {
+      const dock = await h.registerDevice('dock');
+      const url = await uploadFile({ baseUrl: h.baseUrl, token: dock.token, path: clip, metadata: meta() });
+      const waiting = getReceipt(h.baseUrl, dock.token, url, 20_000);
+      await new Promise((r) => setTimeout(r, 300));
+      const t0 = performance.now();
+      await h.stop();
+      stopped = true;
+      expect(performance.now() - t0).toBeLessThan(5_000);
+      expect(await waiting).toMatchObject({ state: 'stored', verified: false });
+    } finally {
+      if (!stopped) await h.stop();
+    }
+  });
+
   it('a crash between store and enqueue is repaired by the reconciler from PostgreSQL', async () => {
     const h = await startHarness({ workers: false });
     try {

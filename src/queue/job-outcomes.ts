@@ -8,6 +8,8 @@ import type { JobName } from './jobs.js';
  */
 export class JobOutcomes {
   private events: QueueEvents | null = null;
+  /** Set by close(): waits end at once and no new event reader is opened. */
+  closed = false;
   private readonly waiters = new Map<string, Set<() => void>>();
 
   constructor(
@@ -17,6 +19,7 @@ export class JobOutcomes {
 
   /** Resolves when job `jobId` completes or fails an attempt, or after `ms`, or when `signal` aborts. */
   next(jobId: string, ms: number, signal?: AbortSignal): Promise<void> {
+    if (this.closed) return Promise.resolve();
     this.listen();
     return new Promise((resolve) => {
       const set = this.waiters.get(jobId) ?? new Set<() => void>();
@@ -34,7 +37,9 @@ export class JobOutcomes {
     });
   }
 
+  /** Ends every wait now (their requests answer with what they have) and closes the event reader. */
   async close(): Promise<void> {
+    this.closed = true;
     for (const set of this.waiters.values()) for (const done of [...set]) done();
     await this.events?.close();
     this.events = null;

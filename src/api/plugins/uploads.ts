@@ -182,7 +182,8 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
       if (!services.redisOutage?.report(err, 'queue-events:verify')) log.warn({ err: err.message }, 'receipt wait: queue events error');
     },
   });
-  app.addHook('onClose', () => verifyOutcomes.close());
+  // preClose: a server closing waits for requests in flight, and a receipt may be waiting up to 25 s.
+  app.addHook('preClose', () => verifyOutcomes.close());
 
   const receiptOf = async (record: UploadRecord): Promise<Receipt> => {
     const media = record.mediaId ? await new MediaRepository(db).findById(record.mediaId) : null;
@@ -238,7 +239,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
       const gone = new AbortController();
       reply.raw.once('close', () => gone.abort());
       let receipt = await receiptOf(record);
-      while (isPendingVerification(receipt) && Date.now() < deadline && !gone.signal.aborted) {
+      while (isPendingVerification(receipt) && Date.now() < deadline && !gone.signal.aborted && !verifyOutcomes.closed) {
         // Woken by the verify job's outcome; re-read every second regardless (a job enqueued later by the
         // reconciler, an event missed while Redis reconnects).
         await verifyOutcomes.next(jobId('verify', { mediaId: receipt.mediaId! }), Math.min(1_000, deadline - Date.now()), gone.signal);
