@@ -7,6 +7,7 @@ import { runWorkers } from '../workers/run-workers.js';
 import { buildApp } from './api/app.js';
 import { ConfigError, loadConfig } from './config.js';
 import { boot, createLogger } from './runtime/boot.js';
+import { exitAfterGrace } from './runtime/shutdown-grace.js';
 
 /**
  * All-in-one entry point (the embedded default): API and workers in one process; PGlite, local objects and a
@@ -80,6 +81,7 @@ async function main() {
     if (stopping) return;
     stopping = true;
     log.info({ signal }, 'shutting down');
+    exitAfterGrace(log, signal);
     stopDemo();
     demoCases?.stop();
     await stopFtpDemo().catch(() => undefined);

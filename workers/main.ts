@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig } from '../src/config.js';
 import { boot, createLogger } from '../src/runtime/boot.js';
+import { exitAfterGrace } from '../src/runtime/shutdown-grace.js';
 import { runWorkers } from './run-workers.js';
 
 /**
@@ -17,6 +18,7 @@ async function main() {
   log.info('workers running');
   const exit = async (signal: string) => {
     log.info({ signal }, 'stopping workers');
+    exitAfterGrace(log, signal);
     await stop();
     await shutdown();
     process.exit(0);

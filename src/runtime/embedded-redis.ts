@@ -1,9 +1,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+
+const SETPRIV = '/usr/bin/setpriv';
+const usePdeathsig = process.platform === 'linux' && existsSync(SETPRIV);
 
 export interface EmbeddedRedis {
   socket: string;
@@ -22,12 +26,13 @@ export async function startEmbeddedRedis(dir: string, bin: string, log: Logger):
     log.info({ socket }, 'reusing running embedded redis');
     return { socket, stop: async () => undefined };
   }
-  const child: ChildProcess = spawn(
-    bin,
-    ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes',
-      '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--pidfile', path.join(dir, 'redis.pid')],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
-  );
+  const args = ['--port', '0', '--unixsocket', socket, '--unixsocketperm', '700', '--dir', dir, '--appendonly', 'yes',
+    '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction', '--pidfile', path.join(dir, 'redis.pid')];
+  // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and a Redis that died first
+  // left the service's graceful shutdown waiting on it. The service stops it last; if the service dies without
+  // doing so, the kernel sends it SIGTERM (setpriv --pdeathsig), so no orphan keeps DATA_DIR's socket.
+  const [cmd, argv] = usePdeathsig ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));

@@ -21,11 +21,15 @@ export interface ServiceProcess {
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
-/** A TypeScript entry point of this repository (workers/main.ts, src/main.ts) as its own process, logs captured. */
-export function spawnService(entry: string, env: Record<string, string | undefined>): ServiceProcess {
+/**
+ * A TypeScript entry point of this repository (workers/main.ts, src/main.ts) as its own process, logs captured.
+ * `group`: in a process group of its own, as a shell starts a command, so a test can signal the whole group.
+ */
+export function spawnService(entry: string, env: Record<string, string | undefined>, o: { group?: boolean } = {}): ServiceProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     env: { PATH: process.env.PATH, LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: o.group === true,
   });
   const lines: string[] = [];
   const waiters = new Set<() => void>();
