@@ -145,9 +145,9 @@ interface ScenarioResult {
 
 async function runScenario(name: string, files: GeneratedFile[]): Promise<ScenarioResult> {
   const dataDir = path.join(workDir, `data-${name}`);
-  const tempDb = cfg.pg ? await createTempDatabase() : null;
+  const tempDb = cfg.pg ? await createTempDatabase({ roles: true }) : null;
   try {
-    return await runScenarioOn(name, files, dataDir, tempDb ? { DATABASE_URL: tempDb.url } : {});
+    return await runScenarioOn(name, files, dataDir, tempDb ? { DATABASE_URL: tempDb.appUrl!, DATABASE_MIGRATION_URL: tempDb.ownerUrl! } : {});
   } finally {
     await tempDb?.drop();
   }

@@ -133,11 +133,13 @@ interface ScenarioResult {
 }
 
 async function runScenario(name: string, replicas: number, kill: boolean, files: GeneratedFile[]): Promise<ScenarioResult> {
-  const db: TempDatabase = await createTempDatabase();
+  // As production runs: the service on the application role, migrations on the owner (it refuses a superuser).
+  const db: TempDatabase = await createTempDatabase({ roles: true });
   const s3 = await startS3();
   const dataDir = path.join(workDir, name);
   const env: Record<string, string> = {
-    DATABASE_URL: db.url,
+    DATABASE_URL: db.appUrl!,
+    DATABASE_MIGRATION_URL: db.ownerUrl!,
     REDIS_URL: cfg.redisUrl,
     QUEUE_PREFIX: `bs${randomBytes(4).toString('hex')}`,
     WORKERS_IN_PROCESS: 'false',
