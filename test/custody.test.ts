@@ -44,6 +44,8 @@ describe('custody verification on PostgreSQL + local disk', () => {
       await appendCustody(h.services.db, { mediaId: media[i % 3]!.id, uploadId: null, type: 'media.viewed', actor: `user:viewer${i}`, details: { purpose: '案件审查', i } });
     }
     auditor = await makeUser(h.services.db, { role: 'auditor' });
+    // viewer3 has an account with a display name: the audit search names the person; the others were never people.
+    await makeUser(h.services.db, { username: 'viewer3', displayName: '王芳', role: 'auditor' });
     officer = await makeUser(h.services.db, { role: 'officer', unitCode: '110000000001', officerNumber: '013579' });
   });
   afterAll(async () => h?.stop());
@@ -163,12 +165,17 @@ describe('custody verification on PostgreSQL + local disk', () => {
     expect(byMedia.body.items.every((e: { mediaId: string; type: string }) => e.mediaId === m.id && e.type === 'media.viewed')).toBe(true);
     const byActor = await call(h.baseUrl, h.adminToken, 'GET', `/api/v1/custody/events?actor=user:viewer3`);
     expect(byActor.body.items).toEqual([expect.objectContaining({ actor: 'user:viewer3', details: { purpose: '案件审查', i: 3 } })]);
+    expect(byActor.body.actorNames).toEqual({ 'user:viewer3': '王芳' });
+    // An actor without an account keeps its recorded string: no name is made up.
+    const noAccount = await call(h.baseUrl, auditor.token, 'GET', '/api/v1/custody/events?actor=user:viewer0');
+    expect(noAccount.body.items).toHaveLength(1);
+    expect(noAccount.body.actorNames).toEqual({});
     const paged = await call(h.baseUrl, auditor.token, 'GET', '/api/v1/custody/events?limit=5');
     expect(paged.body.items).toHaveLength(5);
     const next = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?limit=5&afterSeq=${paged.body.nextAfterSeq}`);
     expect(next.body.items[0].seq).toBe(paged.body.nextAfterSeq + 1);
     const future = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?from=${encodeURIComponent(new Date(Date.now() + 3600_000).toISOString())}`);
-    expect(future.body).toEqual({ items: [], nextAfterSeq: null, nextBeforeSeq: null });
+    expect(future.body).toEqual({ items: [], nextAfterSeq: null, nextBeforeSeq: null, actorNames: {} });
     // Newest first (the audit page): descending seq, paged below nextBeforeSeq without gaps or repeats.
     const newest = await call(h.baseUrl, auditor.token, 'GET', '/api/v1/custody/events?order=desc&limit=5');
     const seqs = newest.body.items.map((e: { seq: number }) => e.seq);

@@ -5,6 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ROW_ERROR_CODES } from '../src/domain/case-import.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ADMIN_TOKEN_ACTOR, SYSTEM_ACTORS } from '../src/domain/actors.js';
 import { CUSTODY_EVENT_TYPES } from '../src/domain/custody-chain.js';
 import { Errors } from '../src/errors.js';
 import { JOB_NAMES } from '../src/queue/jobs.js';
@@ -33,6 +36,21 @@ describe('translations of server vocabulary', () => {
   it('covers every queue name in zh-CN and en', () => {
     expect(untranslated(JOB_NAMES, zhCN.stage as Record<string, string>, true)).toEqual([]);
     expect(untranslated(JOB_NAMES, en.stage as Record<string, string>, false)).toEqual([]);
+  });
+
+  it('covers every actor the service records in its own name, and the code names no other', () => {
+    const actors = [ADMIN_TOKEN_ACTOR, ...SYSTEM_ACTORS];
+    expect(untranslated(actors, zhCN.actors as Record<string, string>, true)).toEqual([]);
+    expect(untranslated(actors, en.actors as Record<string, string>, false)).toEqual([]);
+    const inCode = new Set<string>();
+    for (const dir of ['src', 'workers', 'devices']) {
+      for (const f of readdirSync(dir, { recursive: true, encoding: 'utf8' })) {
+        if (!f.endsWith('.ts') || f.endsWith('.test.ts')) continue;
+        for (const m of readFileSync(path.join(dir, f), 'utf8').matchAll(/['`"](system:[a-z-]+)/g)) inCode.add(m[1]!);
+      }
+    }
+    expect(inCode.size).toBeGreaterThan(5);
+    expect([...inCode].filter((a) => !(SYSTEM_ACTORS as readonly string[]).includes(a))).toEqual([]);
   });
 
   it('detects a missing entry (the guard itself can fail)', () => {

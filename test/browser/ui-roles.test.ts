@@ -259,6 +259,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     expect(seqs).toEqual([...seqs].sort((a, b) => b - a));
     const types = await page.getByTestId('event-type').allTextContents();
     expect(types.filter((ty) => /^[a-z_]+\.[a-z_]+$/.test(ty))).toEqual([]);
+    // Who acted, by name: the person's display name, the bootstrap token and the service's parts in words.
+    const actors = await page.getByTestId('event-actor').allTextContents();
+    expect(actors.filter((a) => /^(user|device|system):/.test(a))).toEqual([]);
+    expect(actors).toContain('reviewer1');
+    expect(actors).toContain('管理令牌（初始化用）');
     await shot(page, '23-admin-audit-newest-first');
 
     await page.goto(`${h.baseUrl}/admin?from=${localDay}&to=${localDay}`);

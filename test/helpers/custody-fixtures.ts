@@ -47,13 +47,13 @@ export async function ensureOfficer(db: Sql, number: string, unitCode: string): 
 }
 
 /** A person with a live session token, inserted directly (login itself is tested elsewhere). */
-export async function makeUser(db: Db, o: { username?: string; role: Role; unitCode?: string | null; officerNumber?: string | null }): Promise<{ id: string; username: string; token: string }> {
+export async function makeUser(db: Db, o: { username?: string; displayName?: string; role: Role; unitCode?: string | null; officerNumber?: string | null }): Promise<{ id: string; username: string; token: string }> {
   const id = randomUUID();
   const username = o.username ?? `${o.role}-${randomBytes(3).toString('hex')}`;
   if (o.unitCode) await ensureUnit(db, o.unitCode);
   if (o.officerNumber && o.unitCode) await ensureOfficer(db, o.officerNumber, o.unitCode);
   const users = new UsersRepository(db);
-  await users.insert({ id, username, displayName: username, role: o.role, unitCode: o.unitCode ?? null, officerNumber: o.officerNumber ?? null, passwordHash: 'scrypt$x' });
+  await users.insert({ id, username, displayName: o.displayName ?? username, role: o.role, unitCode: o.unitCode ?? null, officerNumber: o.officerNumber ?? null, passwordHash: 'scrypt$x' });
   const token = newUserToken();
   await users.insertToken(hashToken(token), id, new Date(Date.now() + 3600_000));
   return { id, username, token };

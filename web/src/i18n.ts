@@ -11,6 +11,8 @@ void i18n.use(initReactI18next).init({
   lng: localStorage.getItem(LANG_KEY) ?? 'zh-CN',
   fallbackLng: 'zh-CN',
   interpolation: { escapeValue: false },
+  // One namespace; keys may hold a colon (the custody chain's actors, e.g. system:verify).
+  nsSeparator: false,
 });
 document.documentElement.lang = i18n.language;
 

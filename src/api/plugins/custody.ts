@@ -1,3 +1,4 @@
+import { ActorNamesRepository } from '../../db/repositories/actor-names-repository.js';
 import type { FastifyInstance } from 'fastify';
 import { createCheckpoint } from '../../custody/checkpoints.js';
 import { searchEvents, type EventSearch } from '../../custody/event-search.js';
@@ -241,8 +242,17 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
         response: {
           200: {
             type: 'object',
-            properties: { items: { type: 'array', items: custodyEventSchema }, nextAfterSeq: { type: ['integer', 'null'] }, nextBeforeSeq: { type: ['integer', 'null'] } },
-            required: ['items', 'nextAfterSeq', 'nextBeforeSeq'],
+            properties: {
+              items: { type: 'array', items: custodyEventSchema },
+              nextAfterSeq: { type: ['integer', 'null'] },
+              nextBeforeSeq: { type: ['integer', 'null'] },
+              actorNames: {
+                type: 'object',
+                additionalProperties: { type: 'string' },
+                description: "Display names of this page's people and devices by actor (user:…, device:…); the actor string stays the record",
+              },
+            },
+            required: ['items', 'nextAfterSeq', 'nextBeforeSeq', 'actorNames'],
           },
           400: errorSchema,
           401: errorSchema,
@@ -250,6 +260,9 @@ export async function custodyPlugin(app: FastifyInstance, opts: { services: Serv
         },
       },
     },
-    async (req) => searchEvents(db, req.query),
+    async (req) => {
+      const page = await searchEvents(db, req.query);
+      return { ...page, actorNames: await new ActorNamesRepository(db).namesOf(new Set(page.items.map((e) => e.actor))) };
+    },
   );
 }

@@ -159,6 +159,12 @@ export const en: Dict<typeof zhCN> = {
     EVM_HTTP_HEADERS_TOO_LARGE: 'The request headers are too large: send long values in the body', EVM_HTTP_TIMEOUT: 'The request was not received in time', EVM_HTTP_MALFORMED: 'The request is not well-formed HTTP',
     EVM_OFFICER_NOT_IMPORTED: 'This officer number has not been imported from the case system yet', EVM_EXPORT_SOURCE_UNSEALED: 'The footage does not match the digests its custody chain sealed: export refused; run a custody verification',
   },
+  actors: {
+    admin: 'Admin token (set-up)', 'system:auto-link': 'System · auto-link', 'system:checkpoint': 'System · signed checkpoint', 'system:disposal': 'System · disposal',
+    'system:dock-poller': 'System · dock pull', 'system:export': 'System · evidence export', 'system:ingest': 'System · ingest', 'system:pip-proxy': 'System · picture-in-picture',
+    'system:pipeline': 'System · processing', 'system:recorder': 'System · interrogation recording', 'system:recording-join': 'System · recording join',
+    'system:retention': 'System · retention', 'system:uploads': 'System · uploads', 'system:verify': 'System · read-back verification',
+  },
   eventTypes: {
     'export.refused': 'Export refused (does not match the custody chain)',
     'media.watched': 'Watched (played ranges)',

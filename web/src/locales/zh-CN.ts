@@ -166,6 +166,13 @@ export const zhCN = {
     EVM_OFFICER_NOT_IMPORTED: '该警号尚未从案件系统导入，请先导入民警信息', EVM_EXPORT_SOURCE_UNSEALED: '该视频与保管链封存的校验值不一致，已拒绝导出；请运行保管链校验',
   },
   // ui: every custody event type of src/domain/custody-chain.ts (the audit page, a media's custody list).
+  // The service's own actors and the bootstrap token in the custody chain (people and devices show their names).
+  actors: {
+    admin: '管理令牌（初始化用）', 'system:auto-link': '系统·自动关联', 'system:checkpoint': '系统·签名检查点', 'system:disposal': '系统·销毁',
+    'system:dock-poller': '系统·采集站拉取', 'system:export': '系统·证据导出', 'system:ingest': '系统·入库', 'system:pip-proxy': '系统·画中画合成',
+    'system:pipeline': '系统·转码处理', 'system:recorder': '系统·讯问室录制', 'system:recording-join': '系统·录像合并', 'system:retention': '系统·保存期限',
+    'system:uploads': '系统·上传', 'system:verify': '系统·回读校验',
+  },
   eventTypes: {
     'export.refused': '拒绝导出（与保管链不符）',
     'media.watched': '观看记录',

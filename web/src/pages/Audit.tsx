@@ -73,7 +73,7 @@ export function AuditPage() {
     beforeSeq: before[before.length - 1],
     limit: 50,
   })}`;
-  const events = useApi<{ items: CustodyEvent[]; nextBeforeSeq: number | null }>(path);
+  const events = useApi<{ items: CustodyEvent[]; nextBeforeSeq: number | null; actorNames: Record<string, string> }>(path);
   const submit = (e: FormEvent) => {
     e.preventDefault();
     setBefore([]);
@@ -142,7 +142,9 @@ export function AuditPage() {
                   <td className="mono small">{e.seq}</td>
                   <td>{fmtDateTime(e.at)}</td>
                   <td data-testid="event-type">{t(`eventTypes.${e.type}`, { defaultValue: e.type })}</td>
-                  <td className="mono small">{e.actor}</td>
+                  <td data-testid="event-actor" title={e.actor}>
+                    {events.data?.actorNames[e.actor] ?? t(`actors.${e.actor}`, { defaultValue: e.actor })}
+                  </td>
                   <td className="small details">
                     {e.mediaId && <div className="mono">{t('auditChain.mediaShort', { id: e.mediaId.slice(0, 8) })}</div>}
                     {detailEntries(e.details).map(([k, v]) => (
