@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { unexplainedGaps, type GapReport } from '../../domain/recording-gaps.js';
-import type { Db } from '../../db/db.js';
+import type { Db, Sql } from '../../db/db.js';
+import type { CustodyEventType } from '../../domain/custody-chain.js';
 import { recordingReport } from '../../db/recording-report.js';
 import { CasesRepository, type Case, type InterrogationSession } from '../../db/repositories/cases-repository.js';
 import { appendCustody, CustodyRepository } from '../../db/repositories/custody-repository.js';
@@ -16,7 +17,7 @@ import type { Services } from '../../runtime/services.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { authorizeCase, userIdOf } from '../case-guard.js';
 import { uuidParams } from '../case-schemas.js';
-import { errorResponses, errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 import { authorizeMedia, purposeOf } from '../auth/media-guard.js';
 import { sendObject } from './media.js';
 
@@ -24,6 +25,9 @@ const TAGS = ['recording'];
 const SECURITY = [{ bearer: [] }];
 const nullableString = { type: ['string', 'null'] } as const;
 const CAUSES = ['camera-offline', 'stream-stalled', 'recorder-restart', 'not-recording', 'unknown'];
+
+// A join's offset entry and a jump are the same record: jumps are the entries where the file skips time, so they always have an end.
+const joinOffsetProperties = { mediaOffsetSec: { type: 'number' }, wallStart: { type: 'string' }, wallEnd: { type: 'string' }, durationSec: { type: 'number' } } as const;
 
 const gapSchema = {
   type: 'object',
@@ -132,22 +136,8 @@ export const recordingViewSchema = {
           segments: { type: 'integer' },
           derivedFrom: { type: 'array', items: { type: 'object', properties: { mediaId: { type: 'string' }, sha256: { type: 'string' } }, required: ['mediaId', 'sha256'] } },
           excluded: { type: 'array', items: { type: 'object', additionalProperties: true } },
-          offsets: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { mediaOffsetSec: { type: 'number' }, wallStart: { type: 'string' }, wallEnd: { type: 'string' }, durationSec: { type: 'number' } },
-              required: ['mediaOffsetSec', 'wallStart'],
-            },
-          },
-          jumps: {
-            type: 'array',
-            items: {
-              type: 'object',
-              properties: { mediaOffsetSec: { type: 'number' }, wallStart: { type: 'string' }, wallEnd: { type: 'string' }, durationSec: { type: 'number' } },
-              required: ['mediaOffsetSec', 'wallStart', 'wallEnd', 'durationSec'],
-            },
-          },
+          offsets: { type: 'array', items: { type: 'object', properties: joinOffsetProperties, required: ['mediaOffsetSec', 'wallStart'] } },
+          jumps: { type: 'array', items: { type: 'object', properties: joinOffsetProperties, required: ['mediaOffsetSec', 'wallStart', 'wallEnd', 'durationSec'] } },
           operation: { type: 'object', additionalProperties: true, description: 'exact ffmpeg arguments and tool versions' },
           createdAt: { type: 'string' },
         },
@@ -215,14 +205,19 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
     return { session, c };
   }
 
+  /** Pipeline state by media id: segments and joins are media, and the view shows where each one is. */
+  async function mediaStates(ids: string[]): Promise<Map<string, string>> {
+    if (!ids.length) return new Map();
+    const rows = await db.query<{ id: string; state: string }>('select id, state from media where id = any($1::uuid[])', [ids]);
+    return new Map(rows.map((m) => [m.id, m.state]));
+  }
+
   async function view(session: InterrogationSession, rec: SessionRecording) {
     const room = await rooms.findRoom(rec.roomId);
     const { report, segments, events } = await recordingReport(db, session, rec, config.RECORDING_GAP_TOLERANCE_SEC);
     const stored = rec.finalizedAt ? await recordings.gaps(session.id) : null;
     const camById = new Map(rec.cameras.map((c) => [c.deviceId, c]));
-    const states = segments.length
-      ? new Map((await db.query<{ id: string; state: string }>('select id, state from media where id = any($1::uuid[])', [segments.map((s) => s.mediaId)])).map((m) => [m.id, m.state]))
-      : new Map<string, string>();
+    const states = await mediaStates(segments.map((s) => s.mediaId));
     const gaps = stored ? stored.map((g) => gapOut(g, camById)) : liveGaps(report, camById);
     const unexplained = stored ? unexplainedGaps(stored).length : report.gaps.length;
     return {
@@ -259,9 +254,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
   /** The session's current joined recordings (with their media state) and its PiP proxy, if made. */
   async function joinedView(sessionId: string) {
     const current = await joins.current(sessionId);
-    const states = current.length
-      ? new Map((await db.query<{ id: string; state: string }>('select id, state from media where id = any($1::uuid[])', [current.map((j) => j.mediaId)])).map((m) => [m.id, m.state]))
-      : new Map<string, string>();
+    const states = await mediaStates(current.map((j) => j.mediaId));
     const overview = current.find((j) => j.role === 'overview');
     const pip = overview ? await derivatives.find(overview.mediaId, 'pip') : null;
     return {
@@ -309,7 +302,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         tags: TAGS,
         security: SECURITY,
         params: sessionParams,
-        response: { 202: recordingViewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 202: recordingViewSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -329,13 +322,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         if (busy && busy !== session.id) throw new Errors.ROOM_RECORDING(room.name, busy);
         const started = await repo.switchOn({ sessionId: session.id, roomId: room.id, cameras: cameras.map((x) => ({ deviceId: x.deviceId, serial: x.serial, role: x.role })), actor });
         await repo.insertEvent({ id: randomUUID(), sessionId: session.id, deviceId: null, at: new Date(), kind: 'recording-started', cause: null, details: { actor, resumed: current !== null } });
-        await new CustodyRepository(tx).append({
-          mediaId: null,
-          uploadId: null,
-          type: 'recording.started',
-          actor,
-          details: { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, room: room.name, cameras: started.cameras, resumed: current !== null },
-        });
+        await appendSessionCustody(tx, 'recording.started', actor, { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, room: room.name, cameras: started.cameras, resumed: current !== null });
         return started;
       });
       req.log.info({ sessionId: session.id, room: room.name }, 'recording switched on');
@@ -353,7 +340,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         tags: TAGS,
         security: SECURITY,
         params: sessionParams,
-        response: { 202: recordingViewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 202: recordingViewSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -365,7 +352,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         if (!current || current.desired !== 'recording') throw new Errors.RECORDING_NOT_ACTIVE(session.id);
         const stopped = (await repo.switchOff(session.id, actor))!;
         await repo.insertEvent({ id: randomUUID(), sessionId: session.id, deviceId: null, at: new Date(), kind: 'recording-stopped', cause: null, details: { actor } });
-        await new CustodyRepository(tx).append({ mediaId: null, uploadId: null, type: 'recording.stopped', actor, details: { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber } });
+        await appendSessionCustody(tx, 'recording.stopped', actor, { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber });
         return stopped;
       });
       return reply.code(202).send(await view(session, rec));
@@ -382,7 +369,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         tags: TAGS,
         security: SECURITY,
         params: sessionParams,
-        response: { 200: recordingViewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: recordingViewSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -440,7 +427,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         security: SECURITY,
         params: gapParams,
         body: { type: 'object', additionalProperties: false, properties: { reason: { type: 'string', minLength: 1, maxLength: 4000 } }, required: ['reason'] },
-        response: { 200: gapSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: gapSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -454,13 +441,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         if (!g || g.sessionId !== session.id || g.supersededAt) throw new Errors.NOT_FOUND(`gap ${req.params.gapId} of session ${session.id}`);
         if (g.reason) throw new Errors.GAP_ALREADY_EXPLAINED(g.id, g.reasonBy, g.reasonAt);
         const explained = await repo.explainGap(g.id, reason, actor, userIdOf(req.principal!));
-        await new CustodyRepository(tx).append({
-          mediaId: null,
-          uploadId: null,
-          type: 'recording.gap_explained',
-          actor,
-          details: { gapId: g.id, sessionId: session.id, caseId: c.id, deviceId: g.deviceId, startedAt: g.startedAt, endedAt: g.endedAt, durationSec: g.durationSec, cause: g.cause, reason },
-        });
+        await appendSessionCustody(tx, 'recording.gap_explained', actor, { gapId: g.id, sessionId: session.id, caseId: c.id, deviceId: g.deviceId, startedAt: g.startedAt, endedAt: g.endedAt, durationSec: g.durationSec, cause: g.cause, reason });
         return explained;
       });
       const rec = await recordings.find(session.id);
@@ -479,7 +460,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         tags: TAGS,
         security: SECURITY,
         params: sessionParams,
-        response: { 200: recordingViewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: recordingViewSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -495,13 +476,7 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
         const missing = unexplainedGaps(gaps);
         if (missing.length) throw new Errors.RECORDING_GAPS_UNEXPLAINED(session.id, missing.length);
         const marked = await repo.markFull(session.id, actor);
-        await new CustodyRepository(tx).append({
-          mediaId: null,
-          uploadId: null,
-          type: 'recording.marked_full',
-          actor,
-          details: { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, coverage: current.coverage, fullRecording: current.fullRecording, explainedGaps: gaps.map((g) => ({ gapId: g.id, durationSec: g.durationSec, cause: g.cause, reason: g.reason })) },
-        });
+        await appendSessionCustody(tx, 'recording.marked_full', actor, { sessionId: session.id, caseId: c.id, caseNumber: c.caseNumber, coverage: current.coverage, fullRecording: current.fullRecording, explainedGaps: gaps.map((g) => ({ gapId: g.id, durationSec: g.durationSec, cause: g.cause, reason: g.reason })) });
         return marked;
       });
       return view(session, rec);
@@ -509,7 +484,9 @@ export async function recordingPlugin(app: FastifyInstance, opts: { services: Se
   );
 }
 
-function gapOut(g: RecordingGap, cams: Map<string, { serial: string; role: string }>) {
+type GapFields = Pick<RecordingGap, 'deviceId' | 'startedAt' | 'endedAt' | 'durationSec' | 'cause' | 'reason' | 'reasonBy' | 'reasonAt'> & { id: string | null };
+
+function gapOut(g: GapFields, cams: Map<string, { serial: string; role: string }>) {
   const cam = cams.get(g.deviceId);
   return {
     id: g.id,
@@ -526,20 +503,16 @@ function gapOut(g: RecordingGap, cams: Map<string, { serial: string; role: strin
   };
 }
 
+/** Gaps of a recording still running are not stored yet, so they have no id and no reason. */
 function liveGaps(report: GapReport, cams: Map<string, { serial: string; role: string }>) {
-  return report.gaps.map((g) => ({
-    id: null,
-    deviceId: g.cameraId,
-    serial: cams.get(g.cameraId)?.serial ?? null,
-    role: cams.get(g.cameraId)?.role ?? null,
-    startedAt: new Date(g.start).toISOString(),
-    endedAt: new Date(g.end).toISOString(),
-    durationSec: g.durationSec,
-    cause: g.cause,
-    reason: null,
-    reasonBy: null,
-    reasonAt: null,
-  }));
+  return report.gaps.map((g) =>
+    gapOut({ id: null, deviceId: g.cameraId, startedAt: new Date(g.start).toISOString(), endedAt: new Date(g.end).toISOString(), durationSec: g.durationSec, cause: g.cause, reason: null, reasonBy: null, reasonAt: null }, cams),
+  );
+}
+
+/** A recording's custody events belong to its session, not to one media or upload. */
+function appendSessionCustody(tx: Sql, type: CustodyEventType, actor: string, details: Record<string, unknown>) {
+  return new CustodyRepository(tx).append({ mediaId: null, uploadId: null, type, actor, details });
 }
 
 /**
