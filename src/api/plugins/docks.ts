@@ -1,21 +1,25 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { ACK_MODES, DEFAULT_MEDIA_EXTENSIONS, dockFolderProblem, parseFtpLocation, type AckMode } from '../../domain/dock-files.js';
+import { ACK_MODES, DEFAULT_MEDIA_EXTENSIONS, dockFolderProblem, parseFtpLocation } from '../../domain/dock-files.js';
 import { BUILTIN_FILENAME_PATTERNS, compilePatterns, selectPatterns } from '../../domain/filename-patterns.js';
 import { classifyInventoryFile, INVENTORY_FILTERS, inventoryOrigin, storageRate, type DeadlineRules, type InventoryFilter } from '../../domain/inventory.js';
 import { DevicesRepository, type Device } from '../../db/repositories/devices-repository.js';
 import { DockFilesRepository, REMOTE_FILE_STATUSES, type RemoteFileStatus } from '../../db/repositories/dock-files-repository.js';
 import { InventoryRepository, type InventoryEntry } from '../../db/repositories/inventory-repository.js';
-import { PullSourcesRepository, toPublicPullSource, type PullProtocol } from '../../db/repositories/pull-sources-repository.js';
+import { PullSourcesRepository, toPublicPullSource, type PullSource, type PullSourceSettings } from '../../db/repositories/pull-sources-repository.js';
 import { sealSecret } from '../../db/secret-box.js';
 import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
-import { errorResponses, errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 const nullableString = { type: ['string', 'null'] } as const;
 const nullableInt = { type: ['integer', 'null'] } as const;
 const deviceIdParams = { type: 'object', properties: { deviceId: { type: 'string', format: 'uuid' } }, required: ['deviceId'] } as const;
+const TAGS = ['docks'];
+const SECURITY = [{ bearer: [] }];
+// A pull source's last poll: on the source itself and, for a glance at every dock, in the dock list.
+const lastPollProperties = { lastPollAt: nullableString, lastOkAt: nullableString, lastErrorCode: nullableString, lastError: nullableString } as const;
 const page = {
   limit: { type: 'integer', minimum: 1, maximum: 1000, default: 100 },
   offset: { type: 'integer', minimum: 0, default: 0 },
@@ -42,10 +46,7 @@ const pullSourceSchema = {
     enabled: { type: 'boolean' },
     createdAt: { type: 'string' },
     updatedAt: { type: 'string' },
-    lastPollAt: nullableString,
-    lastOkAt: nullableString,
-    lastErrorCode: nullableString,
-    lastError: nullableString,
+    ...lastPollProperties,
     files: {
       type: 'object',
       description: 'Files this source listed, by what happened to them',
@@ -84,14 +85,7 @@ const dockSummarySchema = {
     inventory: inventoryCountsSchema,
     pullSource: {
       type: ['object', 'null'],
-      properties: {
-        protocol: { type: 'string' },
-        enabled: { type: 'boolean' },
-        lastPollAt: nullableString,
-        lastOkAt: nullableString,
-        lastErrorCode: nullableString,
-        lastError: nullableString,
-      },
+      properties: { protocol: { type: 'string' }, enabled: { type: 'boolean' }, ...lastPollProperties },
     },
   },
   required: ['id', 'serial', 'name', 'lastSeenAt', 'backlog', 'inventory'],
@@ -124,21 +118,12 @@ const inventoryFileSchema = {
   required: ['id', 'name', 'sizeBytes', 'status', 'mediaId'],
 } as const;
 
-interface PullSourceBody {
-  protocol: PullProtocol;
+/** The stored settings, except that the location comes as url or path and the password in the clear (sealed on arrival). */
+interface PullSourceBody extends Omit<PullSourceSettings, 'location' | 'username' | 'passwordSealed'> {
   url?: string;
   path?: string;
   username?: string;
   password?: string;
-  remoteDir: string;
-  doneDir: string;
-  ackMode: AckMode;
-  patterns: string[];
-  extensions: string[];
-  pollIntervalSec: number;
-  stableSec: number;
-  requireSidecar: boolean;
-  enabled: boolean;
 }
 
 interface InventoryBody {
@@ -168,6 +153,13 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
     return device;
   };
 
+  const pullSourceOr404 = async (deviceId: string): Promise<PullSource> => {
+    const device = await dockOr404(deviceId);
+    const source = await sources.findByDevice(device.id);
+    if (!source) throw new Errors.NOT_FOUND(`pull source of dock ${device.id}`);
+    return source;
+  };
+
   app.post<{ Params: { deviceId: string }; Body: PullSourceBody }>(
     '/api/v1/docks/:deviceId/pull-source',
     {
@@ -179,8 +171,8 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
           '(ackMode rename: moved into doneDir; ack-file: <name>.ack written beside it; delete) only after its original is verified. ' +
           'A sidecar <name>.json with the vendor metadata (fileId, deviceSerial, officerId, recordedAt, recordedEnd, md5, sha256, caseNumber, flags) wins over the file name. ' +
           'Omit password to keep the stored one; send "" to clear it. The password is never returned.',
-        tags: ['docks'],
-        security: [{ bearer: [] }],
+        tags: TAGS,
+        security: SECURITY,
         params: deviceIdParams,
         body: {
           type: 'object',
@@ -203,7 +195,7 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
           },
           required: ['protocol'],
         },
-        response: { 200: pullSourceSchema, 201: pullSourceSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: pullSourceSchema, 201: pullSourceSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -256,16 +248,14 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
       onRequest: app.requireRole('admin', 'auditor'),
       schema: {
         summary: "The dock's pull source, its last poll and its files by status (never the password)",
-        tags: ['docks'],
-        security: [{ bearer: [] }],
+        tags: TAGS,
+        security: SECURITY,
         params: deviceIdParams,
-        response: { 200: pullSourceSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: pullSourceSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
-      const device = await dockOr404(req.params.deviceId);
-      const source = await sources.findByDevice(device.id);
-      if (!source) throw new Errors.NOT_FOUND(`pull source of dock ${device.id}`);
+      const source = await pullSourceOr404(req.params.deviceId);
       return { ...toPublicPullSource(source), files: await new DockFilesRepository(db).countByStatus(source.id) };
     },
   );
@@ -276,8 +266,8 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
       onRequest: app.requireRole('admin', 'auditor'),
       schema: {
         summary: 'What happened to each file the pull source listed: pending, ingested, released, rejected or error',
-        tags: ['docks'],
-        security: [{ bearer: [] }],
+        tags: TAGS,
+        security: SECURITY,
         params: deviceIdParams,
         querystring: {
           type: 'object',
@@ -311,9 +301,7 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
       },
     },
     async (req) => {
-      const device = await dockOr404(req.params.deviceId);
-      const source = await sources.findByDevice(device.id);
-      if (!source) throw new Errors.NOT_FOUND(`pull source of dock ${device.id}`);
+      const source = await pullSourceOr404(req.params.deviceId);
       return new DockFilesRepository(db).list(source.id, req.query);
     },
   );
@@ -328,8 +316,8 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
         description:
           'Every file reported counts toward the audio/video storage rate until it is stored (matched by sha256 when given, else by camera serial, name and size). ' +
           'Files of a reported camera that are no longer listed are kept, marked onDock=false.',
-        tags: ['docks'],
-        security: [{ bearer: [] }],
+        tags: TAGS,
+        security: SECURITY,
         params: deviceIdParams,
         body: {
           type: 'object',
@@ -422,9 +410,9 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
       onRequest: app.requireRole('admin', 'auditor'),
       schema: {
         summary: 'Every dock station: last seen, disk use, inventory counts and backlog, pull source status',
-        tags: ['docks'],
-        security: [{ bearer: [] }],
-        response: { 200: { type: 'array', items: dockSummarySchema }, 401: errorSchema, 403: errorSchema },
+        tags: TAGS,
+        security: SECURITY,
+        response: { 200: { type: 'array', items: dockSummarySchema }, ...errorResponses(401, 403) },
       },
     },
     async () => {
@@ -463,15 +451,15 @@ export async function docksPlugin(app: FastifyInstance, opts: { services: Servic
       onRequest: app.requireRole('admin', 'auditor'),
       schema: {
         summary: 'Files a dock reported, with whether each is stored; filter missing (not stored), due (past the warning mark), overdue, stored',
-        tags: ['docks'],
-        security: [{ bearer: [] }],
+        tags: TAGS,
+        security: SECURITY,
         params: deviceIdParams,
         querystring: {
           type: 'object',
           additionalProperties: false,
           properties: { status: { type: 'string', enum: [...INVENTORY_FILTERS] }, ...page },
         },
-        response: { 200: { type: 'array', items: inventoryFileSchema }, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: { type: 'array', items: inventoryFileSchema }, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
