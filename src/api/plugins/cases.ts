@@ -27,7 +27,7 @@ import {
   unitSchema,
   uuidParams,
 } from '../case-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 const TAGS = ['cases'];
 const SECURITY = [{ bearer: [] }];
@@ -77,7 +77,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
         tags: TAGS,
         security: SECURITY,
         body: importBodySchema,
-        response: { 200: importResultSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 422: importInvalidSchema },
+        response: { 200: importResultSchema, ...errorResponses(400, 401, 403), 422: importInvalidSchema },
       },
     },
     async (req, reply) => {
@@ -106,7 +106,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
         consumes: ['text/csv'],
         params: { type: 'object', properties: { entity: { type: 'string', enum: [...IMPORT_ENTITIES] } }, required: ['entity'] },
         body: { type: 'string' },
-        response: { 200: importResultSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 415: errorSchema, 422: importInvalidSchema },
+        response: { 200: importResultSchema, ...errorResponses(400, 401, 403, 415), 422: importInvalidSchema },
       },
     },
     async (req, reply) => {
@@ -135,8 +135,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
           response: {
             200: { type: 'object', properties: { outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] }, record: s.schema, autoLink: autoLinkSummarySchema }, required: ['outcome', 'record'] },
             201: { type: 'object', properties: { outcome: { type: 'string', enum: ['created', 'updated', 'unchanged'] }, record: s.schema, autoLink: autoLinkSummarySchema }, required: ['outcome', 'record'] },
-            401: errorSchema,
-            403: errorSchema,
+            ...errorResponses(401, 403),
             422: importInvalidSchema,
           },
         },
@@ -156,7 +155,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
 
   app.get(
     '/api/v1/units',
-    { onRequest: people, schema: { summary: 'All units', tags: TAGS, security: SECURITY, response: { 200: { type: 'array', items: unitSchema }, 401: errorSchema, 403: errorSchema } } },
+    { onRequest: people, schema: { summary: 'All units', tags: TAGS, security: SECURITY, response: { 200: { type: 'array', items: unitSchema }, ...errorResponses(401, 403) } } },
     async () => repo.listUnits(),
   );
 
@@ -172,7 +171,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
           type: 'object',
           properties: { unitCode: unitCodeSchema, limit: { type: 'integer', minimum: 1, maximum: 1000, default: 200 }, offset: { type: 'integer', minimum: 0, default: 0 } },
         },
-        response: { 200: { type: 'array', items: officerSchema }, 401: errorSchema, 403: errorSchema },
+        response: { 200: { type: 'array', items: officerSchema }, ...errorResponses(401, 403) },
       },
     },
     async (req) => repo.listOfficers(req.query),
@@ -205,7 +204,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
             offset: { type: 'integer', minimum: 0, default: 0 },
           },
         },
-        response: { 200: pageOf(caseListItemSchema), 400: errorSchema, 401: errorSchema, 403: errorSchema },
+        response: { 200: pageOf(caseListItemSchema), ...errorResponses(400, 401, 403) },
       },
     },
     async (req) => {
@@ -226,7 +225,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
         tags: TAGS,
         security: SECURITY,
         params: uuidParams,
-        response: { 200: caseDetailSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: caseDetailSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -252,7 +251,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
           minProperties: 1,
           properties: { title: { type: 'string', maxLength: 500 }, status: { type: 'string', enum: ['open', 'closed'] }, unitCode: unitCodeSchema },
         },
-        response: { 200: caseSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: caseSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req) => {
@@ -272,7 +271,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
         tags: TAGS,
         security: SECURITY,
         params: { type: 'object', properties: { id: { type: 'string', minLength: 1, maxLength: 64 } }, required: ['id'] },
-        response: { 200: incidentSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: incidentSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -298,7 +297,7 @@ export async function casesPlugin(app: FastifyInstance, opts: { services: Servic
         tags: TAGS,
         security: SECURITY,
         params: uuidParams,
-        response: { 200: sessionSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: sessionSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {

@@ -14,7 +14,7 @@ import { authorizeMedia } from '../auth/media-guard.js';
 import { actorOf, type Principal } from '../auth/principal.js';
 import { accessContextOf, mediaDecision, personOf } from '../case-guard.js';
 import { linkSchema, pageOf, reasonSchema, suggestionSchema, uuidParams } from '../case-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 const TAGS = ['links'];
 const SECURITY = [{ bearer: [] }];
@@ -87,7 +87,7 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
         security: SECURITY,
         params: uuidParams,
         querystring: { type: 'object', properties: { history: { type: 'boolean', default: false } } },
-        response: { 200: { type: 'array', items: linkSchema }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: { type: 'array', items: linkSchema }, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -115,7 +115,7 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
           required: ['reason'],
           oneOf: [{ required: ['caseId'] }, { required: ['incidentId'] }, { required: ['sessionId'] }],
         },
-        response: { 201: linkSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 201: linkSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -147,7 +147,7 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
         security: SECURITY,
         params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, linkId: { type: 'string', format: 'uuid' } }, required: ['id', 'linkId'] },
         body: { type: 'object', additionalProperties: false, properties: { reason: reasonSchema }, required: ['reason'] },
-        response: { 200: linkSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: linkSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {
@@ -186,7 +186,7 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
             offset: { type: 'integer', minimum: 0, default: 0 },
           },
         },
-        response: { 200: pageOf(suggestionSchema), 401: errorSchema, 403: errorSchema },
+        response: { 200: pageOf(suggestionSchema), ...errorResponses(401, 403) },
       },
     },
     async (req) => {
@@ -214,7 +214,7 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
           properties: { incidentIds: { type: 'array', items: { type: 'string', minLength: 1, maxLength: 64 }, uniqueItems: true, maxItems: 50 }, reason: reasonSchema },
           required: ['incidentIds', 'reason'],
         },
-        response: { 200: suggestionSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: suggestionSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req) => {

@@ -17,7 +17,7 @@ import { authorizeMedia } from '../auth/media-guard.js';
 import { actorOf } from '../auth/principal.js';
 import { authorizeCase, userIdOf } from '../case-guard.js';
 import { caseReviewSchema, caseSchema, recordingReviewSchema, reviewIncompleteSchema, reviewMarkSchema, uuidParams, watchedSummarySchema } from '../case-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 const TAGS = ['review'];
 const SECURITY = [{ bearer: [] }];
@@ -58,7 +58,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
         tags: TAGS,
         security: SECURITY,
         params: uuidParams,
-        response: { 200: caseReviewSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: caseReviewSchema, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -123,7 +123,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
           },
           required: ['kind', 'offsetSec'],
         },
-        response: { 201: reviewMarkSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 201: reviewMarkSchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req, reply) => {
@@ -156,7 +156,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
         tags: TAGS,
         security: SECURITY,
         params: uuidParams,
-        response: { 200: { type: 'array', items: reviewMarkSchema }, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 200: { type: 'array', items: reviewMarkSchema }, ...errorResponses(401, 403, 404) },
       },
     },
     async (req) => {
@@ -195,7 +195,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
           },
           required: ['ranges'],
         },
-        response: { 201: watchedSummarySchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema },
+        response: { 201: watchedSummarySchema, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (req, reply) => {
@@ -235,9 +235,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
             },
             required: [...watchedSummarySchema.required, 'played', 'counted'],
           },
-          401: errorSchema,
-          403: errorSchema,
-          404: errorSchema,
+          ...errorResponses(401, 403, 404),
         },
       },
     },
@@ -267,7 +265,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
           properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 }, belowShareReason: { type: 'string', maxLength: 4000 } },
           required: ['finding'],
         },
-        response: { 201: recordingReviewSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 201: recordingReviewSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -333,7 +331,7 @@ export async function reviewPlugin(app: FastifyInstance, opts: { services: Servi
         security: SECURITY,
         params: uuidParams,
         body: { type: 'object', additionalProperties: false, properties: { finding: { type: 'string', minLength: 1, maxLength: 8000 } }, required: ['finding'] },
-        response: { 200: caseSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: reviewIncompleteSchema },
+        response: { 200: caseSchema, ...errorResponses(400, 401, 403, 404), 409: reviewIncompleteSchema },
       },
     },
     async (req, reply) => {

@@ -9,7 +9,7 @@ import { Errors } from '../../errors.js';
 import type { Services } from '../../runtime/services.js';
 import { actorOf } from '../auth/principal.js';
 import { unitCodeSchema, uuidParams } from '../case-schemas.js';
-import { errorSchema } from '../schemas.js';
+import { errorResponses } from '../schemas.js';
 
 const TAGS = ['rooms'];
 const SECURITY = [{ bearer: [] }];
@@ -89,7 +89,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
           properties: { name: { type: 'string', minLength: 1, maxLength: 200 }, unitCode: unitCodeSchema },
           required: ['name'],
         },
-        response: { 201: roomSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 409: errorSchema },
+        response: { 201: roomSchema, ...errorResponses(400, 401, 403, 409) },
       },
     },
     async (req, reply) => {
@@ -113,7 +113,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
         summary: 'Interrogation rooms with their cameras and what each is recording now',
         tags: TAGS,
         security: SECURITY,
-        response: { 200: { type: 'array', items: roomSchema }, 401: errorSchema, 403: errorSchema },
+        response: { 200: { type: 'array', items: roomSchema }, ...errorResponses(401, 403) },
       },
     },
     async () => Promise.all((await rooms.listRooms()).map(roomOut)),
@@ -123,7 +123,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
     '/api/v1/rooms/:id',
     {
       onRequest: people,
-      schema: { summary: 'One interrogation room', tags: TAGS, security: SECURITY, params: uuidParams, response: { 200: roomSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema } },
+      schema: { summary: 'One interrogation room', tags: TAGS, security: SECURITY, params: uuidParams, response: { 200: roomSchema, ...errorResponses(401, 403, 404) } },
     },
     async (req) => roomOut(await loadRoom(req.params.id)),
   );
@@ -156,7 +156,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
           },
           required: ['deviceId', 'role'],
         },
-        response: { 201: roomSchema, 400: errorSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 201: roomSchema, ...errorResponses(400, 401, 403, 404, 409) },
       },
     },
     async (req, reply) => {
@@ -219,7 +219,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
         tags: TAGS,
         security: SECURITY,
         params: { type: 'object', properties: { id: { type: 'string', format: 'uuid' }, deviceId: { type: 'string', format: 'uuid' } }, required: ['id', 'deviceId'] },
-        response: { 200: roomSchema, 401: errorSchema, 403: errorSchema, 404: errorSchema, 409: errorSchema },
+        response: { 200: roomSchema, ...errorResponses(401, 403, 404, 409) },
       },
     },
     async (req) => {
