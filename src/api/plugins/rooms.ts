@@ -179,9 +179,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
       const actor = actorOf(req.principal!);
       await db.transaction(async (tx) => {
         const r = new RoomsRepository(tx);
-        await r.lockRoom(room.id);
-        const recording = await r.activeSessionOf(room.id);
-        if (recording) throw new Errors.ROOM_RECORDING(room.name, recording);
+        await lockIdleRoom(r, room);
         const existing = await r.cameraByDevice(device.id);
         if (existing) {
           const other = await r.findRoom(existing.roomId);
@@ -227,9 +225,7 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
       const actor = actorOf(req.principal!);
       await db.transaction(async (tx) => {
         const r = new RoomsRepository(tx);
-        await r.lockRoom(room.id);
-        const recording = await r.activeSessionOf(room.id);
-        if (recording) throw new Errors.ROOM_RECORDING(room.name, recording);
+        await lockIdleRoom(r, room);
         const camera = await r.cameraByDevice(req.params.deviceId);
         if (!camera || camera.roomId !== room.id) throw new Errors.NOT_FOUND(`camera ${req.params.deviceId} in room ${room.name}`);
         await r.detachCamera(room.id, camera.deviceId);
@@ -238,4 +234,11 @@ export async function roomsPlugin(app: FastifyInstance, opts: { services: Servic
       return roomOut(room);
     },
   );
+}
+
+/** A room's cameras change only while it does not record; holding its lock makes a recording start wait for the change. */
+async function lockIdleRoom(r: RoomsRepository, room: { id: string; name: string }): Promise<void> {
+  await r.lockRoom(room.id);
+  const recording = await r.activeSessionOf(room.id);
+  if (recording) throw new Errors.ROOM_RECORDING(room.name, recording);
 }
