@@ -289,6 +289,11 @@ const derivativesPresenceSchema = {
   required: ['proxy', 'poster', 'sprite'],
 } as const;
 
+// The case review lists the case's footage and each session's recordings: both are media a reviewer opens, so both
+// say which derivatives exist to play and preview them.
+const reviewMediaProperties = { ...mediaBriefSchema.properties, derivatives: derivativesPresenceSchema } as const;
+const reviewMediaRequired = [...mediaBriefSchema.required, 'derivatives'] as const;
+
 /** How much of a recording the asking person has played (watched coverage). */
 export const watchedSummarySchema = {
   type: 'object',
@@ -325,8 +330,7 @@ export const caseReviewSchema = {
       items: {
         type: 'object',
         properties: {
-          ...mediaBriefSchema.properties,
-          derivatives: derivativesPresenceSchema,
+          ...reviewMediaProperties,
           marks: { type: 'integer', description: 'bookmarks and notes on this media' },
           links: {
             type: 'array',
@@ -337,7 +341,7 @@ export const caseReviewSchema = {
             },
           },
         },
-        required: [...mediaBriefSchema.required, 'derivatives', 'links'],
+        required: [...reviewMediaRequired, 'links'],
       },
     },
     sessions: {
@@ -351,8 +355,7 @@ export const caseReviewSchema = {
             items: {
               type: 'object',
               properties: {
-                ...mediaBriefSchema.properties,
-                derivatives: derivativesPresenceSchema,
+                ...reviewMediaProperties,
                 review: { ...recordingReviewSchema, type: ['object', 'null'] },
                 role: {
                   type: 'string',
@@ -364,7 +367,7 @@ export const caseReviewSchema = {
                 cameraRole: { type: ['string', 'null'], enum: ['overview', 'frontal', null], description: 'the camera of a joined recording' },
                 watched: watchedSummarySchema,
               },
-              required: [...mediaBriefSchema.required, 'derivatives', 'review'],
+              required: [...reviewMediaRequired, 'review'],
             },
           },
         },
