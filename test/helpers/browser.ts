@@ -10,7 +10,7 @@ import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { PASSWORD } from './case-fixtures.js';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 /** The browser files skip themselves on a machine without chromium rather than fail. */
 export const hasChromium = existsSync(CHROMIUM);
 const SHOTS = path.resolve('test-results/screenshots');
