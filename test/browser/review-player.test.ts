@@ -10,28 +10,24 @@
  * is said, half a recording played is about 50% watched and "录像已审阅" is refused without a written reason.
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../../devices/simulators/clips.js';
 import { uploadFile, waitForReceipt } from '../../devices/tus-dock-client.js';
 import { RecordingsRepository } from '../../src/db/repositories/recordings-repository.js';
 import { wallClockAt } from '../../src/domain/recorded-time.js';
-import { apiOf, createPeople, eventually, PASSWORD } from '../helpers/case-fixtures.js';
+import { hasChromium, launchChromium, loggedIn, prepareWebUi, shot, SPA } from '../helpers/browser.js';
+import { apiOf, createPeople, eventually } from '../helpers/case-fixtures.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 const UNIT = '330100000041';
 const GAP_REASON = '摄像机断电，讯问暂停，恢复供电后继续';
 const localDay = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 const T0 = Date.parse(`${localDay}T00:10:00+08:00`);
 const iso = (ms: number) => new Date(ms).toISOString();
-const SPA = { waitUntil: 'commit' } as const;
 type Video = { muted: boolean; currentTime: number; paused: boolean; play(): Promise<void>; pause(): void };
 /** "2026/12/06 00:10:16" as the page shows recorded time → ms (Beijing time). */
 const shownMs = (text: string) => {
@@ -53,7 +49,7 @@ const SEGMENTS: Seg[] = [
   { camera: 'frontal', from: 13, to: 20, driftMs: 400 },
 ];
 
-describe.skipIf(!existsSync(CHROMIUM))("reviewer's player in chromium", () => {
+describe.skipIf(!hasChromium)("reviewer's player in chromium", () => {
   let h: Harness;
   let api: ReturnType<typeof apiOf>;
   let browser: Browser;
@@ -63,13 +59,12 @@ describe.skipIf(!existsSync(CHROMIUM))("reviewer's player in chromium", () => {
   let joined: Record<'overview' | 'frontal', { mediaId: string; offsets: Array<{ mediaOffsetSec: number; wallStart: string; wallEnd: string; durationSec: number }> }>;
 
   beforeAll(async () => {
-    if (!existsSync('web/dist/index.html')) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
+    await prepareWebUi();
     const dir = await mkdtemp(path.join(tmpdir(), 'evm-player-'));
     const clips = SEGMENTS.map((s, i) => path.join(dir, `${s.camera}-${i}.mp4`));
     const [harness] = await Promise.all([
       startHarness({ env: { RECORDING_GAP_TOLERANCE_SEC: '2', SPRITE_INTERVAL_SEC: '3' } }),
       ...SEGMENTS.map((s, i) => generateClip({ path: clips[i]!, seconds: s.to - s.from, width: 320, height: 180, fps: 10, label: `${s.camera} ${i}` })),
-      mkdir(SHOTS, { recursive: true }),
     ]);
     h = harness;
     api = apiOf(h);
@@ -131,11 +126,7 @@ describe.skipIf(!existsSync(CHROMIUM))("reviewer's player in chromium", () => {
       if (list.length !== 2 || list.some((j) => j.state !== 'ready')) return null;
       return Object.fromEntries(list.map((j) => [j.role, { mediaId: j.mediaId, offsets: j.offsets }])) as typeof joined;
     }, 180_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   }, 300_000);
 
   afterAll(async () => {
@@ -143,21 +134,9 @@ describe.skipIf(!existsSync(CHROMIUM))("reviewer's player in chromium", () => {
     await h?.stop();
   });
 
-  async function loggedIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1366, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${h.baseUrl}/login`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(PASSWORD);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'), SPA);
-    return page;
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
   it('shows recorded time across the gap, both cameras in sync, the camera clock, and refuses "reviewed" after half a watch', async () => {
     expect(joined.overview.offsets).toHaveLength(2);
-    const page = await loggedIn('reviewer7');
+    const page = await loggedIn(browser, h.baseUrl, 'reviewer7');
     await page.goto(`${h.baseUrl}/cases/${caseId}`);
     const session = page.getByTestId('session-card');
     // One lane per camera on the session timeline, each with its own gaps.

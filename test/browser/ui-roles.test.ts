@@ -6,25 +6,19 @@
  * counting recordings that wait. Screenshots (zh-CN) go to test-results/screenshots/ (20-… for this file).
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hasChromium, launchChromium, newPage, prepareWebUi, shot, signIn, SPA } from '../helpers/browser.js';
 import { apiOf, createPeople, eventually, insertVerifiedMedia, PASSWORD } from '../helpers/case-fixtures.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 const UNIT = '330100000031';
 const OTHER_UNIT = '330100000032';
 const localDay = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 const T0 = Date.parse(`${localDay}T00:10:00+08:00`);
 const iso = (ms: number) => new Date(ms).toISOString();
-const SPA = { waitUntil: 'commit' } as const;
 
-describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
+describe.skipIf(!hasChromium)('web UI by role', () => {
   let h: Harness;
   let api: ReturnType<typeof apiOf>;
   let browser: Browser;
@@ -33,8 +27,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
   let otherCaseId: string;
 
   beforeAll(async () => {
-    if (!existsSync('web/dist/index.html')) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
-    await mkdir(SHOTS, { recursive: true });
+    await prepareWebUi();
     h = await startHarness();
     api = apiOf(h);
     const imported = await api(h.adminToken, '/api/v1/import', {
@@ -87,11 +80,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     const bwc = await h.registerDevice('camera', 'BWC-OFFICER-1');
     const own = await insertVerifiedMedia(h, bwc.id, { officerId: '013579', recordedAt: iso(T0 - 3600_000), durationSec: 600 });
     expect((await api(h.adminToken, `/api/v1/media/${own}/links`, { body: { caseId, reason: '现场执法' } })).status).toBe(201);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    browser = await launchChromium();
   }, 120_000);
 
   afterAll(async () => {
@@ -99,24 +88,11 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await h?.stop();
   });
 
-  async function newPage(): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1366, height: 900 } });
-    return context.newPage();
-  }
-  async function signIn(page: Page, username: string): Promise<void> {
-    if (!page.url().includes('/login')) await page.goto(`${h.baseUrl}/login`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(PASSWORD);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'), SPA);
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
   it('shows an admin account the cameras and media, names the person once, and serves the favicon without console errors', async () => {
-    const page = await newPage();
+    const page = await newPage(browser);
     const consoleErrors: string[] = [];
     page.on('console', (m) => void (m.type() === 'error' && consoleErrors.push(m.text())));
-    await signIn(page, 'admin1');
+    await signIn(page, h.baseUrl, 'admin1');
     await page.waitForURL(/\/admin\/uploads$/, SPA);
     // The person by name and the role once (createPeople makes the display name the user name) …
     await expect(page.getByTestId('current-user').textContent()).resolves.toBe('admin1 · 系统管理员');
@@ -139,15 +115,15 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     // … and an account named after its role (as the demo's were) reads once, not "系统管理员 · 系统管理员".
     const made = await api(h.adminToken, '/api/v1/users', { body: { username: 'sysadmin', displayName: '系统管理员', role: 'admin', password: PASSWORD } });
     expect(made.status, JSON.stringify(made.body)).toBe(201);
-    const second = await newPage();
-    await signIn(second, 'sysadmin');
+    const second = await newPage(browser);
+    await signIn(second, h.baseUrl, 'sysadmin');
     await expect(second.getByTestId('current-user').textContent()).resolves.toBe('系统管理员');
     await second.context().close();
   });
 
   it("lands each sign-in on that person's start page, not the previous person's", async () => {
-    const page = await newPage();
-    await signIn(page, 'admin1');
+    const page = await newPage(browser);
+    await signIn(page, h.baseUrl, 'admin1');
     await page.goto(`${h.baseUrl}/admin/devices`);
     await page.getByTestId('dock-table').waitFor();
     // The admin's session ends while the page is open (signed out elsewhere): the next request sends this tab to
@@ -156,7 +132,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     expect((await api(token, '/api/v1/auth/logout', { method: 'POST' })).status).toBeLessThan(300);
     await page.reload();
     await page.waitForURL(/\/login/, SPA);
-    await signIn(page, 'officer1');
+    await signIn(page, h.baseUrl, 'officer1');
     await page.waitForURL(/\/cases$/, SPA);
     expect(await page.getByTestId('forbidden').count()).toBe(0);
     // The officer's own footage, from the menu: its state and the case it is linked to.
@@ -171,14 +147,14 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     // And by the menu: the officer signs out, the admin signs in and starts on the admin's own page.
     await page.getByRole('button', { name: '退出登录' }).click();
     await page.waitForURL(/\/login/, SPA);
-    await signIn(page, 'admin1');
+    await signIn(page, h.baseUrl, 'admin1');
     await page.waitForURL(/\/admin\/uploads$/, SPA);
     await page.context().close();
   });
 
   it('gives a reviewer the triage columns, unit names and a Chinese refusal', async () => {
-    const page = await newPage();
-    await signIn(page, 'reviewer1');
+    const page = await newPage(browser);
+    await signIn(page, h.baseUrl, 'reviewer1');
     await page.waitForURL(/\/cases$/, SPA);
     const row = page.getByTestId('case-table').locator('tr', { hasText: 'A3301002026120001' });
     await row.waitFor();
@@ -210,8 +186,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
     await h.services.db.query(`insert into link_suggestions (id, media_id, incident_ids) values (gen_random_uuid(), $1, '{JJ-901,JJ-902}')`, [ambiguous]);
     const loose = await insertVerifiedMedia(h, camera.id, { officerId: '013579', recordedAt: iso(T0 - 3600_000) });
     for (const m of [ambiguous, loose]) expect((await api(h.adminToken, `/api/v1/media/${m}/links`, { body: { caseId, reason: '采集站登记案件编号' } })).status).toBe(201);
-    const page = await newPage();
-    await signIn(page, 'reviewer1');
+    const page = await newPage(browser);
+    await signIn(page, h.baseUrl, 'reviewer1');
     await page.getByRole('link', { name: '视频关联' }).click();
     await page.waitForURL(/\/links$/, SPA);
     const card = page.getByTestId('suggestion');
@@ -247,8 +223,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI by role', () => {
       const r = await api(h.adminToken, `/api/v1/custody/verifications/${run.body.id}`);
       return r.body.finishedAt ? r.body : null;
     }, 60_000);
-    const page = await newPage();
-    await signIn(page, 'admin1');
+    const page = await newPage(browser);
+    await signIn(page, h.baseUrl, 'admin1');
     await page.goto(`${h.baseUrl}/audit`);
     await page.getByTestId('audit-table').waitFor();
     const status = await page.getByTestId('chain-status').textContent();

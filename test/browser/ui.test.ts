@@ -5,22 +5,19 @@
  * screen (zh-CN) go to test-results/screenshots/.
  */
 import { randomUUID } from 'node:crypto';
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../../devices/simulators/clips.js';
 import { startRtspCamera, type RtspCamera } from '../../devices/simulators/rtsp-camera.js';
 import { uploadFile, waitForReceipt } from '../../devices/tus-dock-client.js';
 import { RecordingsRepository } from '../../src/db/repositories/recordings-repository.js';
-import { apiOf, createPeople, eventually, PASSWORD } from '../helpers/case-fixtures.js';
+import { hasChromium, launchChromium, loggedIn, prepareWebUi, shot, SPA } from '../helpers/browser.js';
+import { apiOf, createPeople, eventually } from '../helpers/case-fixtures.js';
 import { startHarness, type Harness } from '../helpers/harness.js';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const SHOTS = path.resolve('test-results/screenshots');
 const UNIT = '330100000031';
 const OTHER_UNIT = '330100000032';
 const GAP_REASON = '摄像机故障，讯问暂停，已更换设备';
@@ -30,12 +27,10 @@ const DECLARED_SEC = 20;
 const localDay = new Date().toLocaleDateString('sv-SE', { timeZone: 'Asia/Shanghai' });
 const T0 = Date.parse(`${localDay}T00:10:00+08:00`);
 const iso = (ms: number) => new Date(ms).toISOString();
-// Client-side routes change the URL without a new document: wait for the URL, not for a load event.
-const SPA = { waitUntil: 'commit' } as const;
 /** What the tests touch of the page's <video> (the server's tsconfig has no DOM library). */
 type Video = { muted: boolean; currentTime: number; play(): Promise<void>; pause(): void };
 
-describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
+describe.skipIf(!hasChromium)('web UI in chromium', () => {
   let h: Harness;
   let api: ReturnType<typeof apiOf>;
   let browser: Browser;
@@ -47,14 +42,12 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
   let liveDeviceId: string;
 
   beforeAll(async () => {
-    // The service serves web/dist; the install step builds it, a bare checkout builds it here.
-    if (!existsSync('web/dist/index.html')) execFileSync('npm', ['run', '--silent', 'build:web'], { stdio: 'inherit' });
+    await prepareWebUi();
     const dir = await mkdtemp(path.join(tmpdir(), 'evm-ui-'));
     const clip = path.join(dir, 'room.mp4');
     const [harness] = await Promise.all([
       startHarness({ env: { RECORDING_GAP_TOLERANCE_SEC: '2', SPRITE_INTERVAL_SEC: '3' } }),
       generateClip({ path: clip, seconds: CLIP_SEC, width: 320, height: 180, fps: 10, label: 'ROOM 1' }),
-      mkdir(SHOTS, { recursive: true }),
     ]);
     h = harness;
     api = apiOf(h);
@@ -124,11 +117,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
       const rows = await h.services.db.query<{ state: string }>('select state from media where id = $1', [listed[0].id]);
       return rows[0]?.state === 'ready';
     }, 120_000);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
-    });
+    browser = await launchChromium();
   }, 240_000);
 
   afterAll(async () => {
@@ -137,20 +126,8 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     await h?.stop();
   });
 
-  async function loggedIn(username: string): Promise<Page> {
-    const context = await browser.newContext({ locale: 'zh-CN', timezoneId: 'Asia/Shanghai', viewport: { width: 1366, height: 900 } });
-    const page = await context.newPage();
-    await page.goto(`${h.baseUrl}/login`);
-    await page.getByLabel('用户名').fill(username);
-    await page.getByLabel('密码').fill(PASSWORD);
-    await page.getByRole('button', { name: '登录' }).click();
-    await page.waitForURL((u) => !u.pathname.startsWith('/login'), SPA);
-    return page;
-  }
-  const shot = (page: Page, name: string) => page.screenshot({ path: path.join(SHOTS, `${name}.png`), fullPage: true });
-
   it('a reviewer opens the case, plays the recording, sees the gap and its reason, bookmarks and marks it reviewed', async () => {
-    const page = await loggedIn('reviewer1');
+    const page = await loggedIn(browser, h.baseUrl, 'reviewer1');
     await page.waitForURL(/\/cases$/, SPA);
     await page.getByTestId('case-table').getByRole('link', { name: 'A3301002026110001' }).waitFor();
     await shot(page, '01-reviewer-case-list');
@@ -243,7 +220,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
     const probe = await api(h.adminToken, `/api/v1/coverage?from=${localDay}&to=${localDay}`);
     if (probe.status === 404) ctx.skip();
     expect(probe.status, JSON.stringify(probe.body)).toBe(200);
-    const page = await loggedIn('admin1');
+    const page = await loggedIn(browser, h.baseUrl, 'admin1');
     await page.goto(`${h.baseUrl}/admin?from=${localDay}&to=${localDay}&groupBy=unit`);
     await page.getByTestId('rate-full-recording').waitFor();
     for (const [rate, v] of Object.entries(probe.body.rates as Record<string, { numerator: number; denominator: number }>)) {
@@ -300,7 +277,7 @@ describe.skipIf(!existsSync(CHROMIUM))('web UI in chromium', () => {
   });
 
   it('refuses a user without the role, on screen and at the API', async () => {
-    const page = await loggedIn('officer1');
+    const page = await loggedIn(browser, h.baseUrl, 'officer1');
     // The menu does not offer the admin screens …
     expect(await page.getByRole('link', { name: '考核统计' }).count()).toBe(0);
     // … and typing the address shows a refusal, not a broken page.

@@ -114,3 +114,39 @@ export function Stat({ label, value, tone = 'none', sub, testId }: { label: Reac
     </div>
   );
 }
+
+/**
+ * A list as a table under its column heads, or one sentence when there is nothing in it: a table of headings over
+ * no rows reads as a page that failed to load. With no rows at all (the first load failed) the heads stay, under the
+ * page's error.
+ */
+export function ListTable<T>({ rows, none, testId, head, row }: { rows: T[] | null | undefined; none: ReactNode; testId: string; head: ReactNode[]; row: (item: T) => ReactNode }) {
+  if (rows?.length === 0) return <p className="muted">{none}</p>;
+  return (
+    <table className="table" data-testid={testId}>
+      <thead>
+        <tr>
+          {head.map((h, i) => (
+            <th key={i}>{h}</th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{rows?.map(row)}</tbody>
+    </table>
+  );
+}
+
+/** Approve and reject for a request that waits on the reader's decision (access and export requests alike). */
+export function DecisionButtons({ onDecide }: { onDecide: (approve: boolean) => void }) {
+  const { t } = useTranslation();
+  return (
+    <>
+      <button className="btn btn-small btn-primary" onClick={() => onDecide(true)}>
+        {t('common.approve')}
+      </button>{' '}
+      <button className="btn btn-small" onClick={() => onDecide(false)}>
+        {t('common.reject')}
+      </button>
+    </>
+  );
+}

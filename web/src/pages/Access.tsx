@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { api } from '../api';
 import { useAuth } from '../auth';
 import { AccessRequestForm } from '../components/AccessRequestForm';
-import { Badge, Card, ErrorBox, Loading } from '../components/ui';
+import { Badge, Card, DecisionButtons, ErrorBox, ListTable, Loading } from '../components/ui';
 import { fmtDateTime } from '../format';
 import { useApi } from '../hooks';
 import type { AccessRequest } from '../types';
@@ -56,49 +56,27 @@ export function AccessPage() {
             )
           }
         >
-          {list.data?.length === 0 ? (
-            <p className="muted">{t('access.none')}</p>
-          ) : (
-            <table className="table" data-testid="access-table">
-              <thead>
-                <tr>
-                  <th>{t('access.requestedAt')}</th>
-                  <th>{t('access.target')}</th>
-                  <th>{t('access.purpose')}</th>
-                  <th>{t('access.status')}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {list.data?.map((r) => (
-                  <tr key={r.id}>
-                    <td>{fmtDateTime(r.requestedAt)}</td>
-                    <td>
-                      {r.caseId && <Link to={`/cases/${r.caseId}`}>{t('access.case')}</Link>}
-                      {r.mediaId && <Link to={`/media/${r.mediaId}`}>{t('access.media')}</Link>}
-                    </td>
-                    <td>{r.purpose}</td>
-                    <td>
-                      <Badge tone={tone[r.status]}>{t(`accessStatus.${r.status}`)}</Badge>
-                      {r.expiresAt && <div className="small muted">{t('access.until', { at: fmtDateTime(r.expiresAt) })}</div>}
-                    </td>
-                    <td>
-                      {r.status === 'pending' && deciders && r.userId !== user?.id && (
-                        <>
-                          <button className="btn btn-small btn-primary" onClick={() => void decide(r.id, true)}>
-                            {t('common.approve')}
-                          </button>{' '}
-                          <button className="btn btn-small" onClick={() => void decide(r.id, false)}>
-                            {t('common.reject')}
-                          </button>
-                        </>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <ListTable
+            rows={list.data}
+            none={t('access.none')}
+            testId="access-table"
+            head={[t('access.requestedAt'), t('access.target'), t('access.purpose'), t('access.status'), null]}
+            row={(r) => (
+              <tr key={r.id}>
+                <td>{fmtDateTime(r.requestedAt)}</td>
+                <td>
+                  {r.caseId && <Link to={`/cases/${r.caseId}`}>{t('access.case')}</Link>}
+                  {r.mediaId && <Link to={`/media/${r.mediaId}`}>{t('access.media')}</Link>}
+                </td>
+                <td>{r.purpose}</td>
+                <td>
+                  <Badge tone={tone[r.status]}>{t(`accessStatus.${r.status}`)}</Badge>
+                  {r.expiresAt && <div className="small muted">{t('access.until', { at: fmtDateTime(r.expiresAt) })}</div>}
+                </td>
+                <td>{r.status === 'pending' && deciders && r.userId !== user?.id && <DecisionButtons onDecide={(approve) => void decide(r.id, approve)} />}</td>
+              </tr>
+            )}
+          />
         </Card>
       )}
     </>

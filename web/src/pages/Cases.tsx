@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { qs } from '../api';
-import { Badge, Card, ErrorBox, Loading } from '../components/ui';
+import { Badge, Card, ErrorBox, ListTable, Loading } from '../components/ui';
 import { fmtDate, fmtPercent } from '../format';
 import { useApi } from '../hooks';
 import type { CaseListItem, CaseStatus } from '../types';
@@ -91,66 +91,61 @@ export function CasesPage() {
       ) : (
         data && (
           <Card title={t('cases.found', { n: data.total })}>
-            {data.items.length === 0 ? (
-              <p className="muted">{t('cases.none')}</p>
-            ) : (
-              <table className="table" data-testid="case-table">
-                <thead>
-                  <tr>
-                    <th>{t('cases.caseNumber')}</th>
-                    <th>{t('cases.caseTitle')}</th>
-                    <th>{t('cases.kind')}</th>
-                    <th>{t('cases.unit')}</th>
-                    <th>{t('caseTriage.suspects')}</th>
-                    <th>{t('caseTriage.sessions')}</th>
-                    <th>{t('caseTriage.coverage')}</th>
-                    <th>{t('caseTriage.pending')}</th>
-                    <th>{t('cases.openedAt')}</th>
-                    <th>{t('cases.status')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {data.items.map((c) => (
-                    <tr key={c.id}>
-                      <td>
-                        <Link to={`/cases/${c.id}`} className="strong">
-                          {c.caseNumber}
-                        </Link>
-                      </td>
-                      <td>{c.title}</td>
-                      <td>{t(`caseKind.${c.kind}`)}</td>
-                      <td data-testid="case-unit" title={c.unitCode}>
-                        {c.unitName ?? c.unitCode}
-                      </td>
-                      <td data-testid="case-suspects">{c.suspects.join('、') || '—'}</td>
-                      <td data-testid="case-sessions">
-                        {c.sessions}
-                        {c.sessionsUnrecorded > 0 && (
-                          <>
-                            {' '}
-                            <Badge tone="bad">{t('caseTriage.unrecorded', { n: c.sessionsUnrecorded })}</Badge>
-                          </>
-                        )}
-                      </td>
-                      <td data-testid="case-coverage">{c.coverageMin === null ? '—' : fmtPercent(c.coverageMin)}</td>
-                      <td data-testid="case-pending">
-                        {c.recordingsPending > 0 ? (
-                          <Badge tone="warn">{t('caseTriage.pendingN', { n: c.recordingsPending, total: c.recordings })}</Badge>
-                        ) : c.recordings > 0 ? (
-                          <Badge tone="good">{t('caseTriage.allReviewed')}</Badge>
-                        ) : (
-                          '—'
-                        )}
-                      </td>
-                      <td>{fmtDate(c.openedAt)}</td>
-                      <td>
-                        <Badge tone={statusTone[c.status]}>{t(`caseStatus.${c.status}`)}</Badge>
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <ListTable
+              rows={data.items}
+              none={t('cases.none')}
+              testId="case-table"
+              head={[
+                t('cases.caseNumber'),
+                t('cases.caseTitle'),
+                t('cases.kind'),
+                t('cases.unit'),
+                t('caseTriage.suspects'),
+                t('caseTriage.sessions'),
+                t('caseTriage.coverage'),
+                t('caseTriage.pending'),
+                t('cases.openedAt'),
+                t('cases.status'),
+              ]}
+              row={(c) => (
+                <tr key={c.id}>
+                  <td>
+                    <Link to={`/cases/${c.id}`} className="strong">
+                      {c.caseNumber}
+                    </Link>
+                  </td>
+                  <td>{c.title}</td>
+                  <td>{t(`caseKind.${c.kind}`)}</td>
+                  <td data-testid="case-unit" title={c.unitCode}>
+                    {c.unitName ?? c.unitCode}
+                  </td>
+                  <td data-testid="case-suspects">{c.suspects.join('、') || '—'}</td>
+                  <td data-testid="case-sessions">
+                    {c.sessions}
+                    {c.sessionsUnrecorded > 0 && (
+                      <>
+                        {' '}
+                        <Badge tone="bad">{t('caseTriage.unrecorded', { n: c.sessionsUnrecorded })}</Badge>
+                      </>
+                    )}
+                  </td>
+                  <td data-testid="case-coverage">{c.coverageMin === null ? '—' : fmtPercent(c.coverageMin)}</td>
+                  <td data-testid="case-pending">
+                    {c.recordingsPending > 0 ? (
+                      <Badge tone="warn">{t('caseTriage.pendingN', { n: c.recordingsPending, total: c.recordings })}</Badge>
+                    ) : c.recordings > 0 ? (
+                      <Badge tone="good">{t('caseTriage.allReviewed')}</Badge>
+                    ) : (
+                      '—'
+                    )}
+                  </td>
+                  <td>{fmtDate(c.openedAt)}</td>
+                  <td>
+                    <Badge tone={statusTone[c.status]}>{t(`caseStatus.${c.status}`)}</Badge>
+                  </td>
+                </tr>
+              )}
+            />
           </Card>
         )
       )}

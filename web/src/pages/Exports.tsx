@@ -3,7 +3,7 @@ import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
 import { api } from '../api';
 import { useAuth } from '../auth';
-import { Badge, Card, ErrorBox, Loading, ProgressBar } from '../components/ui';
+import { Badge, Card, DecisionButtons, ErrorBox, ListTable, Loading, ProgressBar } from '../components/ui';
 import { fmtBytes, fmtDateTime } from '../format';
 import { useApi } from '../hooks';
 import type { ExportItem } from '../types';
@@ -35,61 +35,42 @@ export function ExportsPage() {
         <Loading />
       ) : (
         <Card>
-          {list.data?.length === 0 && <p className="muted">{t('export.none')}</p>}
-          {!!list.data?.length && (
-            <table className="table" data-testid="export-table">
-              <thead>
-                <tr>
-                  <th>{t('export.requested')}</th>
-                  <th>{t('export.scope')}</th>
-                  <th>{t('export.destination')}</th>
-                  <th>{t('export.purpose')}</th>
-                  <th>{t('export.status')}</th>
-                  <th>{t('export.progress')}</th>
-                  <th />
-                </tr>
-              </thead>
-              <tbody>
-                {list.data.map((e) => {
-                  const mine = e.requestedBy === `user:${user?.username}`;
-                  return (
-                    <tr key={e.id} data-testid="export-row">
-                      <td>
-                        {fmtDateTime(e.requestedAt)}
-                        <div className="muted small">{e.requestedBy}</div>
-                      </td>
-                      <td>{e.caseId ? <Link to={`/cases/${e.caseId}`}>{t('export.case')}</Link> : t('export.mediaCount', { n: e.mediaIds.length })}</td>
-                      <td>{t(`export.${e.destination}`)}</td>
-                      <td>{e.purpose}</td>
-                      <td>
-                        <Badge tone={tone[e.status]}>{t(`exportStatus.${e.status}`)}</Badge>
-                        {e.errorMessage && <div className="small bad-text">{e.errorMessage}</div>}
-                      </td>
-                      <td style={{ minWidth: 160 }}>{(LIVE.has(e.status) || e.status === 'ready') && <ProgressBar value={e.status === 'ready' ? 100 : e.progress} testId="export-progress" />}</td>
-                      <td>
-                        {e.status === 'ready' &&
-                          Object.entries(e.downloads ?? {}).map(([fmt, href]) => (
-                            <a key={fmt} className="btn btn-small btn-primary" href={href} download data-testid={`download-${fmt}`}>
-                              ⬇ {fmt.toUpperCase()} {e.packages?.[fmt] ? `(${fmtBytes(e.packages[fmt].sizeBytes)})` : ''}
-                            </a>
-                          ))}
-                        {e.status === 'pending_approval' && can('unit_head', 'admin') && !mine && (
-                          <>
-                            <button className="btn btn-small btn-primary" onClick={() => void decide(e.id, true)}>
-                              {t('common.approve')}
-                            </button>{' '}
-                            <button className="btn btn-small" onClick={() => void decide(e.id, false)}>
-                              {t('common.reject')}
-                            </button>
-                          </>
-                        )}
-                        {e.status === 'pending_approval' && mine && <span className="muted small">{t('export.waitingOther')}</span>}
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
+          {list.data && (
+            <ListTable
+              rows={list.data}
+              none={t('export.none')}
+              testId="export-table"
+              head={[t('export.requested'), t('export.scope'), t('export.destination'), t('export.purpose'), t('export.status'), t('export.progress'), null]}
+              row={(e) => {
+                const mine = e.requestedBy === `user:${user?.username}`;
+                return (
+                  <tr key={e.id} data-testid="export-row">
+                    <td>
+                      {fmtDateTime(e.requestedAt)}
+                      <div className="muted small">{e.requestedBy}</div>
+                    </td>
+                    <td>{e.caseId ? <Link to={`/cases/${e.caseId}`}>{t('export.case')}</Link> : t('export.mediaCount', { n: e.mediaIds.length })}</td>
+                    <td>{t(`export.${e.destination}`)}</td>
+                    <td>{e.purpose}</td>
+                    <td>
+                      <Badge tone={tone[e.status]}>{t(`exportStatus.${e.status}`)}</Badge>
+                      {e.errorMessage && <div className="small bad-text">{e.errorMessage}</div>}
+                    </td>
+                    <td style={{ minWidth: 160 }}>{(LIVE.has(e.status) || e.status === 'ready') && <ProgressBar value={e.status === 'ready' ? 100 : e.progress} testId="export-progress" />}</td>
+                    <td>
+                      {e.status === 'ready' &&
+                        Object.entries(e.downloads ?? {}).map(([fmt, href]) => (
+                          <a key={fmt} className="btn btn-small btn-primary" href={href} download data-testid={`download-${fmt}`}>
+                            ⬇ {fmt.toUpperCase()} {e.packages?.[fmt] ? `(${fmtBytes(e.packages[fmt].sizeBytes)})` : ''}
+                          </a>
+                        ))}
+                      {e.status === 'pending_approval' && can('unit_head', 'admin') && !mine && <DecisionButtons onDecide={(approve) => void decide(e.id, approve)} />}
+                      {e.status === 'pending_approval' && mine && <span className="muted small">{t('export.waitingOther')}</span>}
+                    </td>
+                  </tr>
+                );
+              }}
+            />
           )}
         </Card>
       )}

@@ -1,6 +1,6 @@
 import { useTranslation } from 'react-i18next';
 import { Link } from 'react-router';
-import { Badge, Card, ErrorBox, Loading } from '../components/ui';
+import { Badge, Card, ErrorBox, ListTable, Loading } from '../components/ui';
 import { fmtDateTime, fmtDuration } from '../format';
 import { useApi } from '../hooks';
 
@@ -30,57 +30,45 @@ export function MyMediaPage() {
         <Loading />
       ) : (
         <Card title={t('myMedia.count', { n: mine.data?.length ?? 0 })}>
-          {mine.data?.length === 0 ? (
-            <p className="muted">{t('myMedia.none')}</p>
-          ) : (
-            <table className="table" data-testid="my-media-table">
-              <thead>
-                <tr>
-                  <th>{t('media.recordedAt')}</th>
-                  <th>{t('media.file')}</th>
-                  <th>{t('media.device')}</th>
-                  <th>{t('media.duration')}</th>
-                  <th>{t('myMedia.status')}</th>
-                  <th>{t('media.linkedTo')}</th>
-                </tr>
-              </thead>
-              <tbody>
-                {mine.data?.map((m) => (
-                  <tr key={m.id} data-testid="my-media-row">
-                    <td>{fmtDateTime(m.recordedAt)}</td>
-                    <td className="mono small">
-                      <Link to={`/media/${m.id}`}>{m.filename ?? m.id.slice(0, 8)}</Link>
-                    </td>
-                    <td className="mono small">{m.deviceSerial ?? '—'}</td>
-                    <td>{fmtDuration(m.durationSec ?? null)}</td>
-                    <td>
-                      <Badge tone={tone(m.state)}>{t(`mediaState.${m.state}`, { defaultValue: m.state })}</Badge>
-                    </td>
-                    <td data-testid="my-media-links">
-                      {m.links.length === 0 ? (
-                        <Badge tone="warn">{t('myMedia.unlinked')}</Badge>
-                      ) : (
-                        m.links.map((l, i) => (
-                          <div key={i}>
-                            {l.caseId ? (
-                              <Link to={`/cases/${l.caseId}`}>
-                                {t(`linkVia.${l.sessionId ? 'session' : l.incidentId ? 'incident' : 'case'}`)} {l.caseNumber}
-                              </Link>
-                            ) : (
-                              <span>
-                                {t('linkVia.incident')} {l.incidentId}
-                              </span>
-                            )}{' '}
-                            <span className="muted small">{t(`linkSource.${l.source}`, { defaultValue: l.source })}</span>
-                          </div>
-                        ))
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
+          <ListTable
+            rows={mine.data}
+            none={t('myMedia.none')}
+            testId="my-media-table"
+            head={[t('media.recordedAt'), t('media.file'), t('media.device'), t('media.duration'), t('myMedia.status'), t('media.linkedTo')]}
+            row={(m) => (
+              <tr key={m.id} data-testid="my-media-row">
+                <td>{fmtDateTime(m.recordedAt)}</td>
+                <td className="mono small">
+                  <Link to={`/media/${m.id}`}>{m.filename ?? m.id.slice(0, 8)}</Link>
+                </td>
+                <td className="mono small">{m.deviceSerial ?? '—'}</td>
+                <td>{fmtDuration(m.durationSec ?? null)}</td>
+                <td>
+                  <Badge tone={tone(m.state)}>{t(`mediaState.${m.state}`, { defaultValue: m.state })}</Badge>
+                </td>
+                <td data-testid="my-media-links">
+                  {m.links.length === 0 ? (
+                    <Badge tone="warn">{t('myMedia.unlinked')}</Badge>
+                  ) : (
+                    m.links.map((l, i) => (
+                      <div key={i}>
+                        {l.caseId ? (
+                          <Link to={`/cases/${l.caseId}`}>
+                            {t(`linkVia.${l.sessionId ? 'session' : l.incidentId ? 'incident' : 'case'}`)} {l.caseNumber}
+                          </Link>
+                        ) : (
+                          <span>
+                            {t('linkVia.incident')} {l.incidentId}
+                          </span>
+                        )}{' '}
+                        <span className="muted small">{t(`linkSource.${l.source}`, { defaultValue: l.source })}</span>
+                      </div>
+                    ))
+                  )}
+                </td>
+              </tr>
+            )}
+          />
         </Card>
       )}
     </>
