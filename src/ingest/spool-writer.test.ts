@@ -15,11 +15,11 @@ describe('SpoolWriter', () => {
   });
   afterEach(() => rm(dir, { recursive: true, force: true }));
 
-  it('appends at the offset and hashes exactly the bytes it wrote, across batches and write-behind syncs', async () => {
+  it('appends at the offset and hashes exactly the bytes it wrote, across batches', async () => {
     const file = path.join(dir, 'upload');
     const head = randomBytes(1000);
     await writeFile(file, head);
-    // 70 MiB in uneven chunks: many 1 MiB batches.
+    // 70 MiB in uneven chunks: many batches, and chunks that do not line up with them.
     const chunks = Array.from({ length: 70 * 16 }, (_, i) => randomBytes(64 * 1024 + (i % 7)));
     const hasher = await ContentHasher.ofFile(file, true);
     const fh = await open(file, 'r+');
