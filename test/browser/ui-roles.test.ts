@@ -240,6 +240,11 @@ describe.skipIf(!hasChromium)('web UI by role', () => {
     expect(actors.filter((a) => /^(user|device|system):/.test(a))).toEqual([]);
     expect(actors).toContain('reviewer1');
     expect(actors).toContain('管理令牌（初始化用）');
+    // The reviewer's refusals read in Chinese: what was refused and why, not the recorded English.
+    const details = (await page.getByTestId('audit-table').locator('td.details').allTextContents()).join('\n');
+    expect(details).toContain('操作: 查看案件');
+    expect(details).toContain('原因: 超出您的权限范围');
+    expect(details).not.toContain('outside your scope');
     await shot(page, '23-admin-audit-newest-first');
 
     await page.goto(`${h.baseUrl}/admin?from=${localDay}&to=${localDay}`);

@@ -185,6 +185,16 @@ export const en: Dict<typeof zhCN> = {
     batchId: 'Disposal batch', format: 'Format', kind: 'Kind', text: 'Text', offsetSec: 'Offset (s)', finding: 'Finding', decision: 'Decision', deviceId: 'Device', serial: 'Serial',
     bytes: 'Bytes', filename: 'File name', action: 'Action', via: 'Via', source: 'Source', roomId: 'Room', important: 'Important', markId: 'Bookmark', step: 'Step', was: 'Was',
     packageSha256: 'Package SHA-256', range: 'Range', status: 'Status', note: 'Note', media: 'Media', role: 'Role',
+    caseNumber: 'Case number', linkId: 'Link', suggestionId: 'Link suggestion', holdId: 'Hold', units: 'Units',
+  },
+  detailValues: {
+    view: 'view', download: 'download', export: 'export', 'read-record': 'read the record', 'read-case': 'read the case', 'read-incident': 'read the incident',
+    'read-review': 'read the review', 'read-session': 'read the session', 'review-recording': 'review a recording', 'complete-review': 'complete the review',
+    'release-hold': 'release a hold', 'live-view': 'live view', 'recording-operate': 'operate recording', 'recording-read': 'read recording',
+    'recording-attest': 'attest full recording', link: 'link', unlink: 'unlink', 'resolve-link-suggestion': 'decide a link suggestion',
+    auto: 'automatic', manual: 'manual', dock: 'registered at the dock', 'recording-join': 'recording join',
+    'outside your scope: request access (a unit head approves)': 'outside your scope: request access (a unit head approves)',
+    'auditors see the custody record, not footage, unless granted': 'auditors see the custody record, not footage, unless granted',
   },
   auditChain: {
     verified: 'Custody chain verified ({{at}})', broken: 'Custody verification found problems ({{at}}): {{n}}', running: 'Custody verification running ({{percent}}%)', never: 'Custody chain not verified yet',

@@ -194,6 +194,17 @@ export const zhCN = {
     batchId: '销毁批次', format: '格式', kind: '类别', text: '内容', offsetSec: '时间点（秒）', finding: '审阅意见', decision: '决定', deviceId: '设备', serial: '设备编号',
     bytes: '字节数', filename: '文件名', action: '操作', via: '关联方式', source: '来源', roomId: '讯问室', important: '重要', markId: '书签', step: '步骤', was: '原值',
     packageSha256: '导出包 SHA-256', range: '范围', status: '状态', note: '说明', media: '视频', role: '角色',
+    caseNumber: '案件编号', linkId: '关联记录', suggestionId: '关联建议', holdId: '保全', units: '单位',
+  },
+  // Recorded detail values in words (access refusals' actions and reasons, link sources); unknown values show as recorded.
+  detailValues: {
+    view: '观看', download: '下载', export: '导出', 'read-record': '查看档案', 'read-case': '查看案件', 'read-incident': '查看警情',
+    'read-review': '查看审阅记录', 'read-session': '查看讯问', 'review-recording': '审阅录像', 'complete-review': '完成审阅',
+    'release-hold': '解除保全', 'live-view': '实时画面', 'recording-operate': '操作讯问录制', 'recording-read': '查看讯问录制',
+    'recording-attest': '确认全程录制', link: '关联', unlink: '解除关联', 'resolve-link-suggestion': '处理关联建议',
+    auto: '自动', manual: '人工', dock: '采集站登记', 'recording-join': '录像合并',
+    'outside your scope: request access (a unit head approves)': '超出您的权限范围：请提交调阅申请（由单位负责人审批）',
+    'auditors see the custody record, not footage, unless granted': '审计人员可查看保管记录；未经授权不能查看视频',
   },
   auditChain: {
     verified: '保管链校验通过（{{at}}）', broken: '保管链校验发现问题（{{at}}）：{{n}} 项', running: '保管链校验进行中（{{percent}}%）', never: '保管链尚未校验',

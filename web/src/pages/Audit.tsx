@@ -50,6 +50,11 @@ function ChainStatus() {
   );
 }
 
+type Translate = (key: string, options: { defaultValue: string }) => string;
+
+/** A recorded value in words where the vocabulary knows it; i18next keys cannot hold a dot, so such values stay as recorded. */
+const detailValue = (t: Translate, v: string): string => (v.includes('.') ? v : t(`detailValues.${v}`, { defaultValue: v }));
+
 /** One detail value in words where the vocabulary knows it (event types, stages), else as recorded. */
 function detailEntries(details: Record<string, unknown>): [string, string][] {
   return Object.entries(details)
@@ -149,7 +154,7 @@ export function AuditPage() {
                     {e.mediaId && <div className="mono">{t('auditChain.mediaShort', { id: e.mediaId.slice(0, 8) })}</div>}
                     {detailEntries(e.details).map(([k, v]) => (
                       <div key={k}>
-                        {t(`eventDetails.${k}`, { defaultValue: k })}: {k === 'type' ? t(`eventTypes.${v}`, { defaultValue: v }) : v}
+                        {t(`eventDetails.${k}`, { defaultValue: k })}: {k === 'type' ? t(`eventTypes.${v}`, { defaultValue: v }) : detailValue(t, v)}
                       </div>
                     ))}
                   </td>
