@@ -228,7 +228,8 @@ export async function linksPlugin(app: FastifyInstance, opts: { services: Servic
       await authorizeLink(req.principal!, m, scopes, 'resolve-link-suggestion');
       const actor = actorOf(req.principal!);
       const chosen = new Set(req.body.incidentIds);
-      const reason = `ambiguous automatic match decided: ${req.body.reason}`;
+      // Recorded with the link and in the custody chain, where people read it: Chinese, as the rest of the record.
+      const reason = `自动匹配有歧义，人工裁定：${req.body.reason}`;
       const resolved = await db.transaction(async (tx) => {
         const txLinks = new LinksRepository(tx);
         await txLinks.lockMedia(m.id);
