@@ -1,0 +1,44 @@
+import { execFile } from 'node:child_process';
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const RELATIVE = path.join('src', 'db', 'pglite-initdb', 'initdb.mjs');
+
+/** Whether `dataDir` already holds a PostgreSQL cluster (initdb writes PG_VERSION first of all). */
+export async function hasCluster(dataDir: string): Promise<boolean> {
+  return access(path.join(dataDir, 'PG_VERSION')).then(
+    () => true,
+    () => false,
+  );
+}
+
+/**
+ * Runs PGlite's initdb for `dataDir` in a short-lived child process, so its ~800 MB WASM heap goes away with the
+ * child instead of staying in the service (measured: first-boot idle RSS 373 MB and VmHWM 825 MB when the service
+ * ran initdb itself, against ~290 MB after any restart). Resolves with the child's pid.
+ */
+export async function initdbOutOfProcess(dataDir: string, postgresqlConf: string): Promise<number> {
+  const script = await initdbScript();
+  const child = promisify(execFile)(process.execPath, [script, dataDir, postgresqlConf], { timeout: 120_000, maxBuffer: 1024 * 1024 });
+  const pid = child.child.pid ?? 0;
+  try {
+    await child;
+  } catch (err) {
+    const e = err as Error & { stderr?: string };
+    throw new Error(`PGlite initdb for ${dataDir} failed: ${e.stderr?.trim() || e.message}`);
+  }
+  return pid;
+}
+
+/** Beside this module when running from source, or in the source tree next to dist/ (tsc does not copy .mjs files). */
+async function initdbScript(): Promise<string> {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, 'initdb.mjs')];
+  for (let dir = here, i = 0; i < 6; i++, dir = path.dirname(dir)) candidates.push(path.join(dir, RELATIVE));
+  for (const c of candidates) {
+    if (await access(c).then(() => true, () => false)) return c;
+  }
+  throw new Error(`initdb.mjs not found (looked for ${candidates.join(', ')})`);
+}
