@@ -31,6 +31,9 @@ class PrivateRedis {
   }
 
   async up(): Promise<void> {
+    // Already running: a second server would fail to bind, answer PONG through the first, and leave the first
+    // without an owner (one redis-server outlived every run of this file).
+    if (this.child && this.child.exitCode === null && this.child.signalCode === null) return;
     this.child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
     for (let i = 0; i < 100; i++) {
       const probe = new Redis(this.url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
