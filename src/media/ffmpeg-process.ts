@@ -13,16 +13,14 @@
  * so the pid and process group stay ffmpeg's own.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { Errors } from '../errors.js';
+import { parentDeathSignalAvailable, withParentDeathSignal } from '../runtime/parent-death.js';
 import { createProgressParser } from '../domain/ffmpeg-progress.js';
 
 export { timeoutFor } from '../domain/ffmpeg-timeout.js';
 
 const STDERR_TAIL_BYTES = 4096;
 const DEFAULT_GRACE_MS = 3000;
-const SETPRIV = '/usr/bin/setpriv';
-const usePdeathsig = process.platform === 'linux' && existsSync(SETPRIV);
 
 /** Children still running, by pid (= their process group id). */
 const live = new Map<number, ChildProcess>();
@@ -162,7 +160,7 @@ function runGroup(o: GroupRun): Promise<GroupOutcome> {
     const base: Omit<GroupOutcome, 'stopped'> = { code: null, exitSignal: null, stderrTail: '', spawnError: null };
     if (o.signal?.aborted) return resolve({ ...base, stopped: 'abort' });
 
-    const [cmd, argv] = usePdeathsig ? [SETPRIV, ['--pdeathsig', 'KILL', '--', o.bin, ...o.args]] : [o.bin, o.args];
+    const [cmd, argv] = withParentDeathSignal(o.bin, o.args, 'KILL');
     const child = spawn(cmd, argv, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
     const pid = child.pid;
     if (pid !== undefined) {
@@ -203,7 +201,7 @@ function runGroup(o: GroupRun): Promise<GroupOutcome> {
       }
       const t = (tail.length > STDERR_TAIL_BYTES ? tail.subarray(tail.length - STDERR_TAIL_BYTES) : tail).toString('utf8');
       // Through setpriv a missing binary is exit 126/127 plus a message, not a spawn 'error': make it look the same.
-      if (usePdeathsig && (code === 126 || code === 127) && t.startsWith('setpriv: failed to execute')) {
+      if (parentDeathSignalAvailable && (code === 126 || code === 127) && t.startsWith('setpriv: failed to execute')) {
         spawnError = Object.assign(new Error(t.trim()), { code: code === 127 ? 'ENOENT' : 'EACCES' });
       }
       resolve({ code, exitSignal, stderrTail: t, stopped, spawnError });

@@ -1,13 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-
-const SETPRIV = '/usr/bin/setpriv';
-const usePdeathsig = process.platform === 'linux' && existsSync(SETPRIV);
+import { withParentDeathSignal } from './parent-death.js';
 
 export interface EmbeddedRedis {
   socket: string;
@@ -31,7 +28,7 @@ export async function startEmbeddedRedis(dir: string, bin: string, log: Logger):
   // Its own process group: Ctrl-C in a terminal signals the whole foreground group, and a Redis that died first
   // left the service's graceful shutdown waiting on it. The service stops it last; if the service dies without
   // doing so, the kernel sends it SIGTERM (setpriv --pdeathsig), so no orphan keeps DATA_DIR's socket.
-  const [cmd, argv] = usePdeathsig ? [SETPRIV, ['--pdeathsig', 'TERM', '--', bin, ...args]] : [bin, args];
+  const [cmd, argv] = withParentDeathSignal(bin, args, 'TERM');
   const child: ChildProcess = spawn(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], detached: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => (stderr += d.toString()));
