@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { locateSourceFile } from '../../runtime/source-file.js';
 
 const RELATIVE = path.join('src', 'db', 'pglite-initdb', 'initdb.mjs');
 
@@ -20,7 +20,7 @@ export async function hasCluster(dataDir: string): Promise<boolean> {
  * ran initdb itself, against ~290 MB after any restart). Resolves with the child's pid.
  */
 export async function initdbOutOfProcess(dataDir: string, postgresqlConf: string): Promise<number> {
-  const script = await initdbScript();
+  const script = await locateSourceFile(import.meta.url, RELATIVE);
   const child = promisify(execFile)(process.execPath, [script, dataDir, postgresqlConf], { timeout: 120_000, maxBuffer: 1024 * 1024 });
   const pid = child.child.pid ?? 0;
   try {
@@ -30,15 +30,4 @@ export async function initdbOutOfProcess(dataDir: string, postgresqlConf: string
     throw new Error(`PGlite initdb for ${dataDir} failed: ${e.stderr?.trim() || e.message}`);
   }
   return pid;
-}
-
-/** Beside this module when running from source, or in the source tree next to dist/ (tsc does not copy .mjs files). */
-async function initdbScript(): Promise<string> {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, 'initdb.mjs')];
-  for (let dir = here, i = 0; i < 6; i++, dir = path.dirname(dir)) candidates.push(path.join(dir, RELATIVE));
-  for (const c of candidates) {
-    if (await access(c).then(() => true, () => false)) return c;
-  }
-  throw new Error(`initdb.mjs not found (looked for ${candidates.join(', ')})`);
 }
