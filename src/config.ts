@@ -63,6 +63,15 @@ const schema = z.object({
   SM3_MODE: z.enum(['off', 'declared', 'always']).default('declared'),
   /** Incomplete uploads are removed this long after creation (tus expiration extension). */
   UPLOAD_EXPIRY_HOURS: z.coerce.number().positive().default(7 * 24),
+  /**
+   * Where tus uploads are spooled until their last byte: `local` (DATA_DIR/uploads; one API host, or replicas
+   * sharing a volume) or `object-store` (a bucket of its own, S3_SPOOL_BUCKET: API replicas share nothing).
+   */
+  UPLOAD_SPOOL: z.enum(['local', 'object-store']).default('local'),
+  /** The spool's bucket when UPLOAD_SPOOL=object-store; default `<S3_BUCKET>-spool`. Kept apart: no Object Lock. */
+  S3_SPOOL_BUCKET: z.string().min(3).optional(),
+  /** With UPLOAD_SPOOL=object-store, a PATCH body is stored in objects of at most this size (a crash loses one). */
+  UPLOAD_SPOOL_CHUNK_BYTES: bytes.min(1024 * 1024).default(64 * 1024 * 1024),
   /** How long a request waits for an upload another request (on any replica) is writing before it gets 423. */
   UPLOAD_LOCK_WAIT_MS: z.coerce.number().int().min(0).max(60_000).default(3_000),
   /** PostgreSQL connections per API replica for upload locks: one per upload being written at that moment. */
@@ -221,6 +230,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const c = parsed.data;
   if (c.S3_BUCKET && !c.S3_ENDPOINT) {
     throw new ConfigError('Invalid configuration:\n  S3_ENDPOINT: required when S3_BUCKET is set');
+  }
+  if (c.UPLOAD_SPOOL === 'object-store' && !c.S3_BUCKET) {
+    throw new ConfigError('Invalid configuration:\n  UPLOAD_SPOOL: object-store needs S3 (set S3_BUCKET and S3_ENDPOINT)');
   }
   if (c.INVENTORY_WARNING_HOURS >= c.INVENTORY_DEADLINE_HOURS) {
     throw new ConfigError('Invalid configuration:\n  INVENTORY_WARNING_HOURS: must be less than INVENTORY_DEADLINE_HOURS');

@@ -145,6 +145,38 @@ export class LocalDiskStore implements ObjectStore {
     }
   }
 
+  async *list(prefix: string): AsyncIterable<ObjectInfo> {
+    await this.init();
+    // Only the directories the prefix can reach are walked: `uploads/ab` reads `uploads/` and descends from there.
+    const lastSlash = prefix.lastIndexOf('/');
+    const base = lastSlash < 0 ? '' : prefix.slice(0, lastSlash);
+    const keys: string[] = [];
+    const walk = async (dirKey: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await readdir(dirKey ? join(this.root, dirKey) : this.root, { withFileTypes: true });
+      } catch (err) {
+        if (hasCode(err, 'ENOENT', 'ENOTDIR')) return;
+        throw err;
+      }
+      for (const e of entries) {
+        const key = dirKey ? `${dirKey}/${e.name}` : e.name;
+        if (!dirKey && e.name === RESERVED_TMP_SEGMENT) continue;
+        if (e.isDirectory()) {
+          if (key.startsWith(prefix) || prefix.startsWith(`${key}/`)) await walk(key);
+        } else if (e.isFile() && key.startsWith(prefix)) {
+          keys.push(key);
+        }
+      }
+    };
+    await walk(base);
+    keys.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
+    for (const key of keys) {
+      const info = await this.head(key);
+      if (info) yield info;
+    }
+  }
+
   async delete(key: string): Promise<void> {
     try {
       await unlink(this.pathFor(key));

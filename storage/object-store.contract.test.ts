@@ -119,6 +119,19 @@ describe.each(drivers)('ObjectStore contract: $name', (driver) => {
     await expect(store.get('originals/00/00/missing')).rejects.toMatchObject({ code: 'ENOENT' });
   });
 
+  it('lists the objects under a prefix in key order, and nothing else', async () => {
+    const keys = ['listing/b/2', 'listing/a/1', 'listing/a/10', 'listing/ab', 'listingx/3'];
+    for (const key of keys) await store.put(key, Readable.from([Buffer.from(key)]));
+    const listed = async (prefix: string) => {
+      const out: Array<[string, number]> = [];
+      for await (const o of store.list(prefix)) out.push([o.key, o.sizeBytes]);
+      return out;
+    };
+    expect(await listed('listing/')).toEqual([['listing/a/1', 11], ['listing/a/10', 12], ['listing/ab', 10], ['listing/b/2', 11]]);
+    expect((await listed('listing/a')).map(([k]) => k)).toEqual(['listing/a/1', 'listing/a/10', 'listing/ab']);
+    expect(await listed('nothing-here/')).toEqual([]);
+  });
+
   it('deletes, idempotently', async () => {
     const data = randomBytes(1000);
     const key = contentKey(data);

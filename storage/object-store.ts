@@ -74,6 +74,11 @@ export interface ObjectStore {
   get(key: string, range?: ByteRange): Promise<Readable>;
   /** Null when there is no such object. */
   head(key: string): Promise<ObjectInfo | null>;
+  /**
+   * Every object whose key starts with `prefix`, in key order (byte order of the UTF-8 key, as S3 lists), read
+   * page by page. Objects put or deleted while listing may or may not appear.
+   */
+  list(prefix: string): AsyncIterable<ObjectInfo>;
   delete(key: string): Promise<void>;
   usage(): Promise<StoreUsage>;
   /** Cheap liveness check for /readyz. Throws when the store cannot be reached. */

@@ -10,12 +10,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { generateClip } from '../devices/simulators/clips.js';
 import { getReceipt, sha256OfFile, uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
+import { ObjectSpool } from '../src/ingest/object-spool.js';
 import { startHarness, type Harness } from './helpers/harness.js';
 import { createUpload, headUpload, patchUpload } from './helpers/tus-raw.js';
 
 /**
- * Several API replicas of one deployment (PostgreSQL, Redis, s3rver, one spool directory): any replica takes any
- * request of any upload, and a replica dying mid-upload loses nothing.
+ * Several API replicas of one deployment (PostgreSQL, Redis, s3rver): any replica takes any request of any upload,
+ * and a replica dying mid-upload loses nothing; with the spool on a volume they share, and with the spool on the
+ * object store, where each replica has a DATA_DIR of its own.
  */
 
 let dir: string;
@@ -86,10 +88,10 @@ function slowPatch(url: string, token: string, file: string, size: number) {
   };
 }
 
-/** Waits for the shared spool file to grow past `bytes` (HEAD would ask the writing request to stop: tus's rule). */
+/** Waits for the spool to hold more than `bytes` (HEAD would ask the writing request to stop: tus's rule). */
 async function spoolSizeAbove(h: Harness, id: string, bytes: number): Promise<number> {
   for (let i = 0; i < 500; i++) {
-    const size = await stat(h.services.uploads.pathOf(id)).then((s) => s.size, () => 0);
+    const size = await h.services.uploads.getUpload(id).then((u) => u.offset, () => 0);
     if (size > bytes) return size;
     await sleep(10);
   }
@@ -124,14 +126,22 @@ async function spawnReplica(env: Record<string, string>): Promise<{ baseUrl: str
   throw new Error(`replica did not start: ${stderr}`);
 }
 
-describe('upload through several API replicas (PostgreSQL + s3rver + shared spool)', () => {
+const spools: Array<{ spool: string; env: Record<string, string>; ownDataDir: boolean }> = [
+  { spool: 'a shared spool volume', env: {}, ownDataDir: false },
+  // Small chunks, so the halves of a PATCH below span several sealed chunks and end inside one.
+  { spool: 'the spool on the object store', env: { UPLOAD_SPOOL: 'object-store', UPLOAD_SPOOL_CHUNK_BYTES: String(1024 * 1024) }, ownDataDir: true },
+];
+
+describe.each(spools)('upload through several API replicas (PostgreSQL + s3rver + $spool)', ({ env, ownDataDir }) => {
   let a: Harness;
   let b: Harness;
   let dock: { id: string; token: string; serial: string };
+  /** A replica's own DATA_DIR where the spool does not need a shared volume. */
+  const dataDir = async (): Promise<Record<string, string>> => (ownDataDir ? { DATA_DIR: await mkdtemp(path.join(tmpdir(), 'evm-replica-data-')) } : {});
 
   beforeAll(async () => {
-    a = await startHarness({ db: 'postgres', store: 's3', env: { UPLOAD_LOCK_WAIT_MS: '1000' } });
-    b = await startHarness({ share: a, workers: false });
+    a = await startHarness({ db: 'postgres', store: 's3', env: { UPLOAD_LOCK_WAIT_MS: '1000', ...env } });
+    b = await startHarness({ share: a, workers: false, env: await dataDir() });
     dock = await a.registerDevice('dock');
   }, 60_000);
   afterAll(async () => {
@@ -140,7 +150,7 @@ describe('upload through several API replicas (PostgreSQL + s3rver + shared spoo
   });
 
   it('an upload begun through a replica that is SIGKILLed mid-PATCH is resumed through another: one media, verified, byte-identical', async () => {
-    const replica = await spawnReplica(a.env);
+    const replica = await spawnReplica({ ...a.env, ...(await dataDir()) });
     try {
       const created = await createUpload(replica.baseUrl, dock.token, clipSize, meta());
       expect(created.status).toBe(201);
@@ -150,6 +160,8 @@ describe('upload through several API replicas (PostgreSQL + s3rver + shared spoo
       const cut = slowPatch(created.location!, dock.token, clip, clipSize);
       cut.status.catch(() => undefined);
       await cut.sendFirstHalf();
+      // Without a shared volume, A sees what the doomed replica wrote only through the object store.
+      if (ownDataDir) expect(a.services.uploads).toBeInstanceOf(ObjectSpool);
       const landed = await spoolSizeAbove(a, id, 0);
       replica.child.kill('SIGKILL');
       expect(await cut.status.catch(() => null)).toBeNull();
@@ -198,7 +210,7 @@ describe('upload through several API replicas (PostgreSQL + s3rver + shared spoo
     await slow.sendRest().catch(() => undefined);
     const stopped = await slow.status.catch(() => null);
     const head = await headUpload(onB, dock.token);
-    expect(head.offset).toBe((await stat(a.services.uploads.pathOf(id))).size);
+    expect(head.offset).toBe((await a.services.uploads.getUpload(id)).offset);
     expect(head.offset).toBeLessThan(bytes.length);
     if (stopped?.status === 204) expect(stopped.offset).toBe(head.offset);
 

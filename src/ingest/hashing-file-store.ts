@@ -6,6 +6,7 @@ import { FileStore } from '@tus/file-store';
 import { ERRORS } from '@tus/utils';
 import { ContentHasher, type Digests } from './content-hasher.js';
 import { SpoolWriter } from './spool-writer.js';
+import type { SpoolContent, UploadSpool } from './upload-spool.js';
 
 /**
  * tus file store that hashes every byte as it arrives, so the SHA-256 (and SM3) of an upload is known the moment
@@ -15,7 +16,7 @@ import { SpoolWriter } from './spool-writer.js';
  * failed part-way so fewer bytes reached disk than were hashed), the state is rebuilt from the bytes on disk:
  * the file, not memory, is the truth.
  */
-export class HashingFileStore extends FileStore {
+export class HashingFileStore extends FileStore implements UploadSpool {
   private readonly hashers = new Map<string, ContentHasher>();
 
   constructor(
@@ -60,6 +61,10 @@ export class HashingFileStore extends FileStore {
   override async remove(id: string): Promise<void> {
     this.hashers.delete(id);
     await super.remove(id);
+  }
+
+  content(id: string): SpoolContent {
+    return { path: this.pathOf(id) };
   }
 
   /** The path of an upload's bytes on disk (ids are server-generated hex, never client input). */

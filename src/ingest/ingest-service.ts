@@ -11,20 +11,19 @@ import { UploadsRepository } from '../db/repositories/uploads-repository.js';
 import { codeOf, Errors } from '../errors.js';
 import type { JobQueues } from '../queue/queues.js';
 import type { Digests } from './content-hasher.js';
+import type { SpoolContent } from './upload-spool.js';
 import { throwIfStorageFull } from './storage-guard.js';
 
 /** How long ingest waits for Redis to take a verify job before leaving it to the reconciler. */
 const ENQUEUE_TIMEOUT_MS = 2_000;
 
-export interface IngestInput {
-  /** A complete local copy of the file (the tus spool, or an adapter's download). Left in place. */
-  path: string;
+export type IngestInput = {
   /** Digests computed while the bytes streamed in. */
   digests: Digests;
   declared: DeclaredMedia;
   device: Device;
   uploadId: string | null;
-}
+} & SpoolContent;
 
 export interface IngestResult {
   media: Media;
@@ -54,7 +53,9 @@ export class IngestService {
 
     await throwIfStorageFull(store, digests.sizeBytes, this.deps.minFreeBytes);
     const key = originalKey(digests.sha256);
-    await store.putFile(key, input.path, { sizeBytes: digests.sizeBytes });
+    // A local file (the spool on disk, an adapter's download: left in place) or the spool on the object store.
+    if ('path' in input) await store.putFile(key, input.path, { sizeBytes: digests.sizeBytes });
+    else await store.put(key, await input.read(), { sizeBytes: digests.sizeBytes });
 
     const result = await db.transaction(async (tx) => {
       const custody = new CustodyRepository(tx);

@@ -8,7 +8,7 @@ import { DevicesRepository } from '../db/repositories/devices-repository.js';
 import { MediaRepository, type Media } from '../db/repositories/media-repository.js';
 import { UploadsRepository } from '../db/repositories/uploads-repository.js';
 import { Errors } from '../errors.js';
-import type { HashingFileStore } from './hashing-file-store.js';
+import type { UploadSpool } from './upload-spool.js';
 import type { IngestResult, IngestService } from './ingest-service.js';
 
 /** What finishing an upload came to; `already-finished`: another finisher (replica, sweep) did it first. */
@@ -26,7 +26,7 @@ export type FinishResult = { media: Media; outcome: IngestResult['outcome'] | 'a
  */
 export class UploadFinisher {
   constructor(
-    private readonly deps: { db: Db; spool: HashingFileStore; ingest: IngestService; log: Logger; locks: NamedLocks },
+    private readonly deps: { db: Db; spool: UploadSpool; ingest: IngestService; log: Logger; locks: NamedLocks },
   ) {}
 
   /**
@@ -61,7 +61,7 @@ export class UploadFinisher {
     const declared = parseUploadMetadata(record.metadata);
     if (!device || isProblem(declared)) throw new Error(`upload ${uploadId} lost its device or metadata`);
     const digests = await spool.digests(uploadId, record.sizeBytes);
-    return ingest.ingest({ path: spool.pathOf(uploadId), digests, declared, device, uploadId });
+    return ingest.ingest({ ...spool.content(uploadId), digests, declared, device, uploadId });
   }
 
   /**

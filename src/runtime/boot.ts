@@ -6,6 +6,8 @@ import type { Db } from '../db/db.js';
 import { openDb } from '../db/open.js';
 import { custodyRoleProblems, ownerRoleMessage } from '../db/service-role.js';
 import { HashingFileStore } from '../ingest/hashing-file-store.js';
+import { ObjectSpool } from '../ingest/object-spool.js';
+import type { UploadSpool } from '../ingest/upload-spool.js';
 import { IngestService } from '../ingest/ingest-service.js';
 import { UploadFinisher } from '../ingest/upload-finisher.js';
 import { JobQueues } from '../queue/queues.js';
@@ -14,7 +16,7 @@ import { startEmbeddedRedis, type EmbeddedRedis } from './embedded-redis.js';
 import { pingRedis, redisConnection } from './redis-connection.js';
 import { RedisOutageLog } from './redis-outage.js';
 import type { Services } from './services.js';
-import { waitFor } from './wait-for.js';
+import { waitFor, type WaitForOptions } from './wait-for.js';
 import { wormStatus, wormWarning } from './worm-status.js';
 
 export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
@@ -22,19 +24,19 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
 }
 
 /** The object store the configuration names: S3 when S3_BUCKET is set, else local disk under DATA_DIR. */
-export function objectStoreFromConfig(config: Config): Promise<ObjectStore> {
+export function objectStoreFromConfig(config: Config, bucket = config.S3_BUCKET): Promise<ObjectStore> {
   return createObjectStore({
     localRoot: config.paths.objects,
-    s3: config.S3_BUCKET
+    s3: bucket
       ? {
           endpoint: config.S3_ENDPOINT!,
-          bucket: config.S3_BUCKET,
+          bucket,
           region: config.S3_REGION,
           accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
           secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
           forcePathStyle: config.S3_FORCE_PATH_STYLE,
           partSizeBytes: config.S3_PART_SIZE_BYTES,
-          objectLockOnCreate: config.OBJECT_LOCK !== 'off',
+          objectLockOnCreate: bucket === config.S3_BUCKET && config.OBJECT_LOCK !== 'off',
         }
       : undefined,
   });
@@ -84,10 +86,7 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
   const queues = new JobQueues(redis, config.QUEUE_PREFIX, (err, queue) => {
     if (!redisOutage.report(err, `queue:${queue}`)) log.error({ queue, err: err.message }, 'queue error');
   });
-  const uploads = new HashingFileStore(
-    { directory: config.paths.uploads, expirationPeriodInMilliseconds: config.UPLOAD_EXPIRY_HOURS * 3600_000 },
-    (meta) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3)),
-  );
+  const uploads = await uploadSpoolFromConfig(config, log, wait);
   const ingest = new IngestService({ db, store, queues, log, minFreeBytes: config.STORAGE_MIN_FREE_BYTES });
   const locks = config.DATABASE_URL
     ? postgresLocks(config.DATABASE_URL, config.UPLOAD_LOCK_CONNECTIONS, (err) => log.warn({ err: err.message }, 'upload lock listener lost PostgreSQL; reconnecting'))
@@ -106,6 +105,17 @@ export async function boot(config: Config, log: Logger = createLogger(config)): 
       await embeddedRedis?.stop();
     },
   };
+}
+
+/** The tus spool the configuration names (UPLOAD_SPOOL): local disk, or a bucket of its own on the object store. */
+async function uploadSpoolFromConfig(config: Config, log: Logger, wait: WaitForOptions): Promise<UploadSpool> {
+  const wantsSm3 = (meta: Record<string, string | null>) => config.SM3_MODE === 'always' || (config.SM3_MODE === 'declared' && Boolean(meta.sm3));
+  const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_HOURS * 3600_000;
+  if (config.UPLOAD_SPOOL === 'local') return new HashingFileStore({ directory: config.paths.uploads, expirationPeriodInMilliseconds }, wantsSm3);
+  const bucket = config.S3_SPOOL_BUCKET ?? `${config.S3_BUCKET}-spool`;
+  const store = await waitFor('upload spool (S3)', () => objectStoreFromConfig(config, bucket), wait);
+  log.info({ bucket, chunkBytes: config.UPLOAD_SPOOL_CHUNK_BYTES }, 'tus uploads are spooled on the object store');
+  return new ObjectSpool({ store, chunkBytes: config.UPLOAD_SPOOL_CHUNK_BYTES, expirationPeriodInMilliseconds, wantsSm3, log });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { ObjectStore } from '../../storage/object-store.js';
 import type { Config } from '../config.js';
 import type { NamedLocks } from '../db/advisory-locks.js';
 import type { Db } from '../db/db.js';
-import type { HashingFileStore } from '../ingest/hashing-file-store.js';
+import type { UploadSpool } from '../ingest/upload-spool.js';
 import type { IngestService } from '../ingest/ingest-service.js';
 import type { UploadFinisher } from '../ingest/upload-finisher.js';
 import type { JobQueues } from '../queue/queues.js';
@@ -19,7 +19,7 @@ export interface Services {
   store: ObjectStore;
   redis: ConnectionOptions;
   queues: JobQueues;
-  uploads: HashingFileStore;
+  uploads: UploadSpool;
   ingest: IngestService;
   finisher: UploadFinisher;
   /** Locks shared by every replica on the database (PostgreSQL advisory locks; in-process on PGlite). */
