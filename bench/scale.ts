@@ -1,20 +1,20 @@
 /**
  * Scale benchmark: the production shape as processes — the machine's PostgreSQL (a temp database), the machine's
- * Redis (own queue prefix), s3rver, N API replicas sharing one spool directory behind a per-request round-robin
- * proxy, M worker processes — with docks uploading over tus in chunks, so consecutive PATCHes of one upload land
+ * Redis (own queue prefix), s3rver, N API replicas behind a per-request round-robin proxy (sharing one spool
+ * directory, or each with a DATA_DIR of its own and the spool on the object store), M worker processes — with docks uploading over tus in chunks, so consecutive PATCHes of one upload land
  * on different replicas. Times first byte → verified receipt, and checks in the custody chain that every upload
  * was received and verified exactly once (no media.duplicate).
  *
  *   npm run bench:scale
  *   BENCH_DOCKS=8 BENCH_FILE_MB=32 BENCH_CHUNK_MB=4 BENCH_WORKERS=1 npm run bench:scale
  *
- * Scenarios: 1 replica; 2 replicas; 2 replicas with one SIGKILLed once a third of the bytes are in (BENCH_ONLY).
+ * Scenarios: 1 replica; 2 replicas; 2 replicas with one SIGKILLed once a third of the bytes are in (BENCH_ONLY),
+ * each with the spool on a shared directory and on the object store (BENCH_SPOOLS=local,object-store).
  * s3rver (~120 MB/s on one core) and the 2 shared cores bound every figure here: read the ratios, not the MB/s.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
-import { readdir, stat } from 'node:fs/promises';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,18 +42,22 @@ const cfg = {
   workers: intEnv('BENCH_WORKERS', 1),
   timeoutS: intEnv('BENCH_TIMEOUT_S', 300),
   only: new Set((process.env.BENCH_ONLY ?? 'one,two,kill').split(',')),
+  spools: (process.env.BENCH_SPOOLS ?? 'local,object-store').split(',') as Spool[],
   redisUrl: process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379',
 };
+type Spool = 'local' | 'object-store';
 const progress = (msg: string) => process.stderr.write(`[bench:scale] ${msg}\n`);
 const children = new Set<ChildProcess>();
 const services = new Set<Service>();
 
 /** A per-request round-robin proxy over the live upstreams (what a load balancer without stickiness does). */
-function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; statuses: Map<number, number>; close(): Promise<void> }> {
+function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; statuses: Map<number, number>; bodyBytes: () => number; close(): Promise<void> }> {
   let next = 0;
+  let bodyBytes = 0;
   const statuses = new Map<number, number>();
   const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
   const server = http.createServer((req, res) => {
+    req.on('data', (c: Buffer) => (bodyBytes += c.length));
     const live = upstreams();
     const target = new URL(req.url ?? '/', live[next++ % live.length]);
     const up = http.request(target, { method: req.method, headers: req.headers }, (r) => {
@@ -73,6 +77,7 @@ function roundRobinProxy(upstreams: () => string[]): Promise<{ url: string; stat
       resolve({
         url: `http://127.0.0.1:${(server.address() as { port: number }).port}`,
         statuses,
+        bodyBytes: () => bodyBytes,
         close: () => new Promise<void>((r) => {
           server.closeAllConnections();
           server.close(() => r());
@@ -118,6 +123,7 @@ async function startWorker(env: Record<string, string>, dataDir: string): Promis
 }
 
 interface ScenarioResult {
+  spool: Spool;
   name: string;
   replicas: number;
   killed: boolean;
@@ -132,11 +138,13 @@ interface ScenarioResult {
   retried: string;
 }
 
-async function runScenario(name: string, replicas: number, kill: boolean, files: GeneratedFile[]): Promise<ScenarioResult> {
+async function runScenario(name: string, replicas: number, kill: boolean, spool: Spool, files: GeneratedFile[]): Promise<ScenarioResult> {
   // As production runs: the service on the application role, migrations on the owner (it refuses a superuser).
   const db: TempDatabase = await createTempDatabase({ roles: true });
   const s3 = await startS3();
-  const dataDir = path.join(workDir, name);
+  const dataDir = path.join(workDir, `${name}-${spool}`);
+  // With the spool on the object store, no two processes share a directory.
+  const dirOf = (who: string) => (spool === 'object-store' ? path.join(dataDir, who) : dataDir);
   const env: Record<string, string> = {
     DATABASE_URL: db.appUrl!,
     DATABASE_MIGRATION_URL: db.ownerUrl!,
@@ -145,18 +153,19 @@ async function runScenario(name: string, replicas: number, kill: boolean, files:
     WORKERS_IN_PROCESS: 'false',
     DOCK_POLLER: 'false',
     RECORDER: 'false',
+    UPLOAD_SPOOL: spool,
     ...s3.env,
   };
   const runner = chooseRunner(repo, process.env.BENCH_RUNNER ?? 'tsx').runner;
   try {
     const api: Service[] = [];
     for (let i = 0; i < replicas; i++) {
-      const s = await startService({ repo, dataDir, runner, logName: `api-${i}.log`, env });
+      const s = await startService({ repo, dataDir: dirOf(`api-${i}`), runner, logName: `api-${i}.log`, env });
       services.add(s);
       api.push(s);
     }
     const workers: ChildProcess[] = [];
-    for (let i = 0; i < cfg.workers; i++) workers.push(await startWorker(env, dataDir));
+    for (let i = 0; i < cfg.workers; i++) workers.push(await startWorker(env, dirOf(`worker-${i}`)));
     const alive = new Set(api);
     const proxy = await roundRobinProxy(() => [...alive].map((s) => s.baseUrl));
     const docks = await Promise.all(files.map((_, i) => api[0]!.registerDock(`SCALE-${i}`)));
@@ -181,13 +190,13 @@ async function runScenario(name: string, replicas: number, kill: boolean, files:
         kill
           ? [
               (async () => {
-                // Kill the second replica once about a third of all bytes have reached the spool.
+                // Kill the second replica once about a third of all bytes have gone through the proxy.
                 for (;;) {
                   const rows = await pgQuery<{ n: string }>(db.url, `select count(*) as n from uploads`);
                   if (Number(rows[0]?.n ?? 0) >= files.length) break;
                   await sleep(50);
                 }
-                while ((await spoolBytes(dataDir)) < total / 3) await sleep(50);
+                while (proxy.bodyBytes() < total / 3) await sleep(50);
                 const victim = api[1]!;
                 alive.delete(victim);
                 process.kill(victim.pid, 'SIGKILL');
@@ -207,6 +216,7 @@ async function runScenario(name: string, replicas: number, kill: boolean, files:
     for (const w of workers) w.kill('SIGTERM');
     for (const s of api) await s.stop(5_000);
     return {
+      spool,
       name,
       replicas,
       killed: kill,
@@ -236,40 +246,32 @@ async function pgQuery<T>(url: string, text: string): Promise<T[]> {
   }
 }
 
-async function spoolBytes(dataDir: string): Promise<number> {
-  const dir = path.join(dataDir, 'uploads');
-  let n = 0;
-  for (const f of await readdir(dir).catch(() => [] as string[])) {
-    if (f.endsWith('.json')) continue;
-    n += await stat(path.join(dir, f)).then((s) => s.size, () => 0);
-  }
-  return n;
-}
-
-
 async function main() {
   mkdirSync(workDir, { recursive: true });
-  const deadline = setTimeout(() => void fail(new Error(`took more than ${cfg.timeoutS * 3} s`)), cfg.timeoutS * 3 * 1000);
+  const deadline = setTimeout(() => void fail(new Error(`took more than ${cfg.timeoutS * 6} s`)), cfg.timeoutS * 6 * 1000);
   progress(`${os.cpus().length} CPUs; ${cfg.docks} docks × ${cfg.fileMiB} MiB in ${cfg.chunkMiB} MiB PATCHes; ${cfg.workers} worker process(es)`);
   const files: GeneratedFile[] = [];
   for (let i = 0; i < cfg.docks; i++) files.push(await writeRandomFile(path.join(workDir, `dock-${i}.bin`), cfg.fileMiB * MiB));
   const results: ScenarioResult[] = [];
-  if (cfg.only.has('one')) results.push(await runScenario('one', 1, false, files));
-  if (cfg.only.has('two')) results.push(await runScenario('two', 2, false, files));
-  if (cfg.only.has('kill')) results.push(await runScenario('kill', 2, true, files));
+  for (const spool of cfg.spools) {
+    if (cfg.only.has('one')) results.push(await runScenario('one', 1, false, spool, files));
+    if (cfg.only.has('two')) results.push(await runScenario('two', 2, false, spool, files));
+    if (cfg.only.has('kill')) results.push(await runScenario('kill', 2, true, spool, files));
+  }
   clearTimeout(deadline);
-  const base = results.find((r) => r.name === 'one');
+  const base = (r: ScenarioResult) => results.find((b) => b.name === 'one' && b.spool === r.spool);
   process.stdout.write(`\nSCALE BENCHMARK ${new Date().toISOString()} (shared, noisy 2-core machine: compare ratios within one run)\n`);
   process.stdout.write(
     `${table(
-      ['scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', 'answers retried', 'slowest / fastest dock'],
+      ['spool', 'scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', 'answers retried', 'slowest / fastest dock'],
       results.map((r) => [
+        r.spool === 'local' ? 'shared directory' : 'object store',
         r.name + (r.killed ? ' (1 SIGKILLed)' : ''),
         String(r.replicas),
         fmt(r.bytes / 1e6, 0),
         `${fmt(r.seconds, 2)} s`,
         `${fmt(r.MBps, 1)} MB/s`,
-        base ? `${fmt(r.MBps / base.MBps, 2)} ×` : '',
+        base(r) ? `${fmt(r.MBps / base(r)!.MBps, 2)} ×` : '',
         `${r.received} / ${r.verified} / ${r.duplicates} of ${cfg.docks}`,
         r.retried,
         `${fmt(Math.max(...r.perDockSeconds), 2)} / ${fmt(Math.min(...r.perDockSeconds), 2)} s`,

@@ -120,6 +120,7 @@ describe('/healthz and /readyz', () => {
     freeBytes?: number | null;
     minFreeBytes?: number;
     objectLock?: () => Promise<ObjectLockSupport>;
+    spool?: () => Promise<void>;
   }) {
     const app = Fastify();
     const services = {
@@ -131,6 +132,7 @@ describe('/healthz and /readyz', () => {
         objectLock: parts.objectLock ? { probe: parts.objectLock } : undefined,
       },
       redis: parts.redis ?? goodRedis,
+      uploads: { kind: parts.spool ? 'object-store' : 'local', ping: parts.spool ?? ok },
       config: { paths: { data: tmpdir() }, STORAGE_MIN_FREE_BYTES: parts.minFreeBytes ?? 0, OBJECT_LOCK: 'auto' },
     } as unknown as Services;
     await app.register(healthPlugin, { services });
@@ -166,6 +168,12 @@ describe('/healthz and /readyz', () => {
     const hung = await probe({ store: () => new Promise(() => undefined) });
     expect(hung.ready).toMatchObject({ status: 503, body: { storage: { ok: false, error: expect.stringMatching(/no answer within/) } } });
     expect(Date.now() - t0).toBeLessThan(10_000);
+  });
+
+  it('is not ready when the upload spool cannot be reached (its bucket, on the object-store spool)', async () => {
+    const r = await probe({ spool: fail('NoSuchBucket') });
+    expect(r.ready).toMatchObject({ status: 503, body: { status: 'unavailable', uploadSpool: { ok: false, kind: 'object-store', error: 'NoSuchBucket' } } });
+    expect((await probe({})).ready).toMatchObject({ status: 200, body: { uploadSpool: { ok: true, kind: 'local' } } });
   });
 
   it('is not ready when the object store has less than STORAGE_MIN_FREE_BYTES free, and says so with EVM_STORAGE_FULL', async () => {

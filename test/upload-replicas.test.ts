@@ -162,6 +162,8 @@ describe.each(spools)('upload through several API replicas (PostgreSQL + s3rver 
       await cut.sendFirstHalf();
       // Without a shared volume, A sees what the doomed replica wrote only through the object store.
       if (ownDataDir) expect(a.services.uploads).toBeInstanceOf(ObjectSpool);
+      const ready = (await (await fetch(`${b.baseUrl}/readyz`)).json()) as { uploadSpool: unknown };
+      expect(ready.uploadSpool).toMatchObject({ ok: true, kind: ownDataDir ? 'object-store' : 'local' });
       const landed = await spoolSizeAbove(a, id, 0);
       replica.child.kill('SIGKILL');
       expect(await cut.status.catch(() => null)).toBeNull();

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +17,7 @@ import type { SpoolContent, UploadSpool } from './upload-spool.js';
  * the file, not memory, is the truth.
  */
 export class HashingFileStore extends FileStore implements UploadSpool {
+  readonly kind = 'local' as const;
   private readonly hashers = new Map<string, ContentHasher>();
 
   constructor(
@@ -61,6 +62,10 @@ export class HashingFileStore extends FileStore implements UploadSpool {
   override async remove(id: string): Promise<void> {
     this.hashers.delete(id);
     await super.remove(id);
+  }
+
+  async ping(): Promise<void> {
+    if (!(await stat(this.directory)).isDirectory()) throw new Error(`upload spool ${this.directory} is not a directory`);
   }
 
   content(id: string): SpoolContent {

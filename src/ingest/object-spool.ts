@@ -54,6 +54,7 @@ const SEAL_NAME = /^s-(\d{16})-(\d{16})-([0-9a-f]{16})-([0-9a-f]{64})$/;
  * implements (s3rver, fauxqs).
  */
 export class ObjectSpool extends DataStore implements UploadSpool {
+  readonly kind = 'object-store' as const;
   private readonly hashers = new Map<string, ContentHasher>();
 
   constructor(private readonly opts: ObjectSpoolOptions) {
@@ -130,6 +131,10 @@ export class ObjectSpool extends DataStore implements UploadSpool {
     const hasher = await this.hasherAt(id, size);
     this.hashers.delete(id);
     return hasher.digest();
+  }
+
+  ping(): Promise<void> {
+    return this.opts.store.ping();
   }
 
   content(id: string): SpoolContent {

@@ -15,4 +15,8 @@ export interface UploadSpool extends DataStore {
   digests(id: string, size: number): Promise<Digests>;
   /** The complete upload's bytes, for the ingest path to store as the original. */
   content(id: string): SpoolContent;
+  /** Where the spool is, for /readyz. */
+  readonly kind: 'local' | 'object-store';
+  /** Throws when the spool cannot be reached (for /readyz). */
+  ping(): Promise<void>;
 }

@@ -27,10 +27,16 @@ const wormSchema = {
   properties: { enabled: { type: 'boolean' }, reason: { type: 'string' } },
   required: ['enabled'],
 } as const;
+const spoolSchema = {
+  type: 'object',
+  description: 'the tus upload spool: local (DATA_DIR) or object-store (its own bucket, shared by every API replica)',
+  properties: { ...checkSchema.properties, kind: { type: 'string', enum: ['local', 'object-store'] } },
+  required: ['ok', 'kind'],
+} as const;
 const readySchema = {
   type: 'object',
-  properties: { status: { type: 'string', enum: ['ready', 'unavailable'] }, database: checkSchema, redis: checkSchema, storage: storageSchema, worm: wormSchema },
-  required: ['status', 'database', 'redis', 'storage', 'worm'],
+  properties: { status: { type: 'string', enum: ['ready', 'unavailable'] }, database: checkSchema, redis: checkSchema, storage: storageSchema, uploadSpool: spoolSchema, worm: wormSchema },
+  required: ['status', 'database', 'redis', 'storage', 'uploadSpool', 'worm'],
 } as const;
 
 /**
@@ -40,7 +46,7 @@ const readySchema = {
  * the service.
  */
 export async function healthPlugin(app: FastifyInstance, opts: { services: Services }) {
-  const { db, store, redis, config } = opts.services;
+  const { db, store, redis, config, uploads } = opts.services;
   const client = new Redis({ ...(redis as object), lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
   // Failures surface through /readyz; without a listener ioredis would print every reconnect attempt.
   client.on('error', () => undefined);
@@ -56,13 +62,13 @@ export async function healthPlugin(app: FastifyInstance, opts: { services: Servi
     '/readyz',
     {
       schema: {
-        summary: 'Readiness: PostgreSQL, Redis and object storage reachable',
+        summary: 'Readiness: PostgreSQL, Redis, object storage and the upload spool reachable',
         tags: ['operations'],
         response: { 200: readySchema, 503: readySchema },
       },
     },
     async (_req, reply) => {
-      const [database, queue, storage, space, worm] = await Promise.all([
+      const [database, queue, storage, space, worm, spool] = await Promise.all([
         check(() => db.query('select 1')),
         check(async () => {
           if (client.status === 'wait' || client.status === 'end') await client.connect();
@@ -71,14 +77,16 @@ export async function healthPlugin(app: FastifyInstance, opts: { services: Servi
         check(() => store.ping()),
         check(() => freeSpace(store, config.paths.data, config.STORAGE_MIN_FREE_BYTES)),
         check(() => wormStatus(store, config.OBJECT_LOCK)),
+        check(() => uploads.ping()),
       ]);
       const storageReport = { ...withoutValue(storage), ...spaceReport(space, config.STORAGE_MIN_FREE_BYTES) };
-      const ok = database.ok && queue.ok && storageReport.ok;
+      const ok = database.ok && queue.ok && storageReport.ok && spool.ok;
       return reply.code(ok ? 200 : 503).send({
         status: ok ? 'ready' : 'unavailable',
         database: withoutValue(database),
         redis: withoutValue(queue),
         storage: storageReport,
+        uploadSpool: { ...withoutValue(spool), kind: uploads.kind },
         worm: worm.value ?? { enabled: false, reason: `Object Lock could not be checked: ${worm.error}` },
       });
     },
