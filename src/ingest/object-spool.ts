@@ -18,6 +18,9 @@ export interface ObjectSpoolOptions {
   log: Logger;
 }
 
+/** A file hash state left untouched this long is dropped (its upload finished on another replica, or stalled). */
+const IDLE_HASHER_MS = 3600_000;
+
 /** One link of an upload's chain: bytes [start, end) in object `chunkKey`, sealed with their SHA-256 on arrival. */
 interface Seal {
   start: number;
@@ -46,16 +49,20 @@ const SEAL_NAME = /^s-(\d{16})-(\d{16})-([0-9a-f]{16})-([0-9a-f]{64})$/;
  * empty object names its range and the SHA-256 of its bytes as they arrived (its seal): the upload's offset is
  * the end of the unbroken chain of sealed chunks from byte 0, so a chunk cut off by a crash is simply not there.
  *
- * The whole-file SHA-256 (and SM3) is computed in memory as the bytes arrive, as on local disk. When another
- * replica (or a restart) takes over, it rebuilds that state from the sealed chunks, holding each to its seal: a
- * chunk altered at rest is dropped with everything after it, and the dock is asked for those bytes again. Why not
+ * The whole-file SHA-256 (and SM3) is computed in memory as the bytes arrive, as on local disk, by the replica
+ * that receives them all. When the PATCHes of one upload reach different replicas (a replica died, or a balancer
+ * spreads requests), no replica holds that state; the seals still record every byte as it arrived, and the file's
+ * digests are computed once, at the end, from the sealed chunks, each held to its seal (rebuilding the state on
+ * every change of replica would read the file once per PATCH). A chunk altered at rest is dropped with everything
+ * after it, and the dock is asked for those bytes again. Why not
  * `@tus/s3-store`: its parts are S3 multipart parts, which cannot be read before the upload completes (so the
  * hash state could not be rebuilt), and its offset needs ListParts, which no S3-protocol server installable here
  * implements (s3rver, fauxqs).
  */
 export class ObjectSpool extends DataStore implements UploadSpool {
   readonly kind = 'object-store' as const;
-  private readonly hashers = new Map<string, ContentHasher>();
+  /** Whole-file hash state of uploads this replica has received every byte of so far. */
+  private readonly hashers = new Map<string, { hasher: ContentHasher; touched: number }>();
 
   constructor(private readonly opts: ObjectSpoolOptions) {
     super();
@@ -88,7 +95,7 @@ export class ObjectSpool extends DataStore implements UploadSpool {
    * closed and sealed before the error is passed on.
    */
   override async write(readable: Readable, id: string, offset: number): Promise<number> {
-    const hasher = await this.hasherAt(id, offset);
+    const hasher = await this.hasherFor(id, offset);
     let position = offset;
     let chunk: OpenChunk | null = null;
     let sourceError: unknown = null;
@@ -107,7 +114,7 @@ export class ObjectSpool extends DataStore implements UploadSpool {
         while (rest.length > 0) {
           chunk ??= this.openChunk(id, position);
           const piece = rest.subarray(0, this.opts.chunkBytes - chunk.bytes);
-          hasher.update(piece);
+          hasher?.update(piece);
           await chunk.write(piece);
           rest = rest.subarray(piece.length);
           if (chunk.bytes === this.opts.chunkBytes) {
@@ -123,14 +130,17 @@ export class ObjectSpool extends DataStore implements UploadSpool {
       chunk?.abort(err);
       throw { ...ERRORS.FILE_WRITE_ERROR, cause: err };
     }
+    if (hasher) this.hashers.set(id, { hasher, touched: Date.now() });
     if (sourceError) throw sourceError;
     return position;
   }
 
+  /** From memory when this replica received every byte; else from the sealed chunks, each held to its seal. */
   async digests(id: string, size: number): Promise<Digests> {
-    const hasher = await this.hasherAt(id, size);
+    const kept = this.hashers.get(id);
     this.hashers.delete(id);
-    return hasher.digest();
+    if (kept && kept.hasher.bytes === size) return kept.hasher.digest();
+    return (await this.rehash(id, size)).digest();
   }
 
   ping(): Promise<void> {
@@ -165,6 +175,8 @@ export class ObjectSpool extends DataStore implements UploadSpool {
   }
 
   override async deleteExpired(): Promise<number> {
+    const idleSince = Date.now() - IDLE_HASHER_MS;
+    for (const [id, { touched }] of this.hashers) if (touched < idleSince) this.hashers.delete(id);
     const expiry = this.getExpiration();
     if (expiry <= 0) return 0;
     const ids = new Set<string>();
@@ -218,16 +230,26 @@ export class ObjectSpool extends DataStore implements UploadSpool {
     return end;
   }
 
-  /** The whole-file hash state at `offset`: kept in memory, or rebuilt from the sealed chain and held to its seals. */
-  private async hasherAt(id: string, offset: number): Promise<ContentHasher> {
-    const current = this.hashers.get(id);
-    if (current && current.bytes === offset) return current;
+  /**
+   * The whole-file hash state to continue at `offset`: new at byte 0, the one in memory if it covers exactly the
+   * bytes before `offset`, else none (this PATCH is only sealed; `digests` computes the file's digests at the end).
+   */
+  private async hasherFor(id: string, offset: number): Promise<ContentHasher | null> {
+    const kept = this.hashers.get(id);
     this.hashers.delete(id);
+    if (kept && kept.hasher.bytes === offset) return kept.hasher;
+    if (offset !== 0) return null;
+    const { info } = await this.read(id);
+    return new ContentHasher(this.opts.wantsSm3(info.metadata ?? {}));
+  }
+
+  /** Hashes the first `size` bytes of the sealed chain, holding each chunk to its seal. */
+  private async rehash(id: string, size: number): Promise<ContentHasher> {
     const { info, seals } = await this.read(id);
     const hasher = new ContentHasher(this.opts.wantsSm3(info.metadata ?? {}));
     const chain = unbrokenChain(seals);
     for (const [i, s] of chain.entries()) {
-      if (s.start >= offset) break;
+      if (s.start >= size) break;
       const sealHash = createHash('sha256');
       for await (const data of (await this.opts.store.get(s.chunkKey)) as AsyncIterable<Buffer>) {
         sealHash.update(data);
@@ -240,8 +262,7 @@ export class ObjectSpool extends DataStore implements UploadSpool {
         throw ERRORS.INVALID_OFFSET;
       }
     }
-    if (hasher.bytes !== offset) throw ERRORS.INVALID_OFFSET;
-    this.hashers.set(id, hasher);
+    if (hasher.bytes !== size) throw ERRORS.INVALID_OFFSET;
     return hasher;
   }
 }
