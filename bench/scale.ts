@@ -24,6 +24,7 @@ import pg from 'pg';
 import { uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
 import { createTempDatabase, type TempDatabase } from '../test/helpers/postgres.js';
 import { MiB, writeRandomFile, type GeneratedFile } from './lib/files.js';
+import { readMem } from './lib/proc.js';
 import { chooseRunner, freePort, startService, type Service } from './lib/service.js';
 import { fmt, table } from './lib/util.js';
 
@@ -124,6 +125,8 @@ async function startWorker(env: Record<string, string>, dataDir: string): Promis
 
 interface ScenarioResult {
   spool: Spool;
+  /** Highest VmHWM of the API replicas still alive at the end, MB. */
+  apiPeakMB: number;
   name: string;
   replicas: number;
   killed: boolean;
@@ -212,11 +215,13 @@ async function runScenario(name: string, replicas: number, kill: boolean, spool:
     const counts = await pgQuery<{ type: string; n: string }>(db.url, `select type, count(*) as n from custody_events where type in ('media.received','media.verified','media.duplicate') group by type`);
     const count = (t: string) => Number(counts.find((c) => c.type === t)?.n ?? 0);
     const retried = [409, 423, 502].map((c) => `${c}: ${proxy.statuses.get(c) ?? 0}`).join(', ');
+    const apiPeakMB = Math.max(0, ...[...alive].map((s) => (readMem(s.pid)?.hwmKb ?? 0) / 1024));
     await proxy.close();
     for (const w of workers) w.kill('SIGTERM');
     for (const s of api) await s.stop(5_000);
     return {
       spool,
+      apiPeakMB,
       name,
       replicas,
       killed: kill,
@@ -263,7 +268,7 @@ async function main() {
   process.stdout.write(`\nSCALE BENCHMARK ${new Date().toISOString()} (shared, noisy 2-core machine: compare ratios within one run)\n`);
   process.stdout.write(
     `${table(
-      ['spool', 'scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', 'answers retried', 'slowest / fastest dock'],
+      ['spool', 'scenario', 'API replicas', 'MB', 'first byte → all verified', 'aggregate', 'vs 1 replica', 'received / verified / duplicate', 'answers retried', 'slowest / fastest dock', 'API peak RSS'],
       results.map((r) => [
         r.spool === 'local' ? 'shared directory' : 'object store',
         r.name + (r.killed ? ' (1 SIGKILLed)' : ''),
@@ -275,6 +280,7 @@ async function main() {
         `${r.received} / ${r.verified} / ${r.duplicates} of ${cfg.docks}`,
         r.retried,
         `${fmt(Math.max(...r.perDockSeconds), 2)} / ${fmt(Math.min(...r.perDockSeconds), 2)} s`,
+        `${fmt(r.apiPeakMB, 0)} MB`,
       ]),
     )}\n`,
   );

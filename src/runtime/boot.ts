@@ -24,7 +24,7 @@ export function createLogger(config: Pick<Config, 'LOG_LEVEL'>): Logger {
 }
 
 /** The object store the configuration names: S3 when S3_BUCKET is set, else local disk under DATA_DIR. */
-export function objectStoreFromConfig(config: Config, bucket = config.S3_BUCKET): Promise<ObjectStore> {
+export function objectStoreFromConfig(config: Config, bucket = config.S3_BUCKET, partSizeBytes = config.S3_PART_SIZE_BYTES): Promise<ObjectStore> {
   return createObjectStore({
     localRoot: config.paths.objects,
     s3: bucket
@@ -35,7 +35,7 @@ export function objectStoreFromConfig(config: Config, bucket = config.S3_BUCKET)
           accessKeyId: config.S3_ACCESS_KEY_ID ?? '',
           secretAccessKey: config.S3_SECRET_ACCESS_KEY ?? '',
           forcePathStyle: config.S3_FORCE_PATH_STYLE,
-          partSizeBytes: config.S3_PART_SIZE_BYTES,
+          partSizeBytes,
           objectLockOnCreate: bucket === config.S3_BUCKET && config.OBJECT_LOCK !== 'off',
         }
       : undefined,
@@ -113,7 +113,8 @@ async function uploadSpoolFromConfig(config: Config, log: Logger, wait: WaitForO
   const expirationPeriodInMilliseconds = config.UPLOAD_EXPIRY_HOURS * 3600_000;
   if (config.UPLOAD_SPOOL === 'local') return new HashingFileStore({ directory: config.paths.uploads, expirationPeriodInMilliseconds }, wantsSm3);
   const bucket = config.S3_SPOOL_BUCKET ?? `${config.S3_BUCKET}-spool`;
-  const store = await waitFor('upload spool (S3)', () => objectStoreFromConfig(config, bucket), wait);
+  // S3's smallest part: every upload being written holds up to five of them in memory (lib-storage's queue).
+  const store = await waitFor('upload spool (S3)', () => objectStoreFromConfig(config, bucket, 5 * 1024 * 1024), wait);
   log.info({ bucket, chunkBytes: config.UPLOAD_SPOOL_CHUNK_BYTES }, 'tus uploads are spooled on the object store');
   return new ObjectSpool({ store, chunkBytes: config.UPLOAD_SPOOL_CHUNK_BYTES, expirationPeriodInMilliseconds, wantsSm3, log });
 }
