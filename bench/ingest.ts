@@ -20,6 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { uploadFile, waitForReceipt } from '../devices/tus-dock-client.js';
 import { createTempDatabase } from '../test/helpers/postgres.js';
 import { MiB, writeRandomFile, type GeneratedFile } from './lib/files.js';
+import { measureSpoolCost, type SpoolCost } from './lib/spool-cost.js';
 import { measureHashSpeeds, type HashSpeed } from './lib/hash-speed.js';
 import { ioDelta, MemSampler, readCpuSeconds, readIo, readMachineCpu, readMem, resetPeak, type IoCounters, type MemSummary } from './lib/proc.js';
 import { chooseRunner, startService, tail, type Service } from './lib/service.js';
@@ -49,7 +50,7 @@ const cfg = {
   restart: process.env.BENCH_RESTART !== '0',
   /** Diagnostic: the machine's PostgreSQL (a temp database per scenario) instead of the embedded PGlite. */
   pg: process.env.BENCH_PG === '1',
-  only: new Set((process.env.BENCH_ONLY ?? 'hash,large,small,concurrent').split(',').map((s) => s.trim())),
+  only: new Set((process.env.BENCH_ONLY ?? 'hash,spool,large,small,concurrent').split(',').map((s) => s.trim())),
   hashMiB: intEnv('BENCH_HASH_MB', 512),
 };
 
@@ -344,6 +345,13 @@ async function main() {
     hashSpeeds = await measureHashSpeeds(cfg.hashMiB);
   }
 
+  // 0b. The object-store spool's hot-path cost against the local spool (issue 15's design), in this process.
+  let spoolCosts: SpoolCost[] = [];
+  if (cfg.only.has('spool')) {
+    progress(`spool cost: local vs object-store spool over ${cfg.hashMiB * 4} MiB`);
+    spoolCosts = await measureSpoolCost(cfg.hashMiB * 4);
+  }
+
   // 1. Large file: generate, baseline, single dock.
   if (cfg.only.has('large')) {
     progress(`generating ${cfg.largeMiB} MiB of random bytes`);
@@ -398,7 +406,7 @@ async function main() {
     for (const f of files) rmSync(f.path, { force: true });
   }
 
-  report(env, baseline, gen, results, hashSpeeds);
+  report(env, baseline, gen, results, hashSpeeds, spoolCosts);
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -409,6 +417,7 @@ function report(
   gen: Record<string, { MiB: number; seconds: number; MBps: number }>,
   results: ScenarioResult[],
   hashSpeeds: HashSpeed[],
+  spoolCosts: SpoolCost[],
 ) {
   const by = (n: string) => results.find((r) => r.name === n);
   const large = by('large');
@@ -576,13 +585,19 @@ function report(
     );
   }
 
+  if (spoolCosts.length) {
+    p();
+    p(`UPLOAD SPOOL HOT PATH (${cfg.hashMiB * 4} MiB written then digested, in this process; the object store is the local disk here)`);
+    p(table(['spool', 'write + digests', 'CPU per GB'], spoolCosts.map((c) => [c.spool, `${fmt(c.MBps, 0)} MB/s`, `${fmt(c.cpuSecondsPerGB, 2)} s/GB`])));
+  }
+
   const jsonPath = path.join(outDir, `ingest-${stamp}.json`);
   p();
   p(`JSON: ${path.relative(repo, jsonPath)}   (total bench time ${fmt((performance.now() - started) / 1000, 0)} s)`);
   process.stdout.write(`${out.join('\n')}\n`);
   writeFileSync(
     jsonPath,
-    `${JSON.stringify({ timestamp: new Date().toISOString(), config: { ...cfg, only: [...cfg.only] }, environment: env, machineNotes: NOTES, goals: GOALS, baseline, generation: gen, scenarios: results, hashSpeeds, units: { MB: 1e6, MiB: MiB } }, null, 2)}\n`,
+    `${JSON.stringify({ timestamp: new Date().toISOString(), config: { ...cfg, only: [...cfg.only] }, environment: env, machineNotes: NOTES, goals: GOALS, baseline, generation: gen, scenarios: results, hashSpeeds, spoolCosts, units: { MB: 1e6, MiB: MiB } }, null, 2)}\n`,
   );
 }
 
