@@ -125,7 +125,7 @@ export class ObjectSpool extends DataStore implements UploadSpool {
       }
       if (chunk) position = await this.seal(chunk);
     } catch (err) {
-      // Memory now covers bytes the store may not hold: the next request rebuilds the state from the sealed chain.
+      // Memory now covers bytes the store may not hold: the file's digests will be made from the seals instead.
       this.hashers.delete(id);
       chunk?.abort(err);
       throw { ...ERRORS.FILE_WRITE_ERROR, cause: err };
