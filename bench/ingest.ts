@@ -22,7 +22,7 @@ import { createTempDatabase } from '../test/helpers/postgres.js';
 import { MiB, writeRandomFile, type GeneratedFile } from './lib/files.js';
 import { measureSpoolCost, type SpoolCost } from './lib/spool-cost.js';
 import { measureHashSpeeds, type HashSpeed } from './lib/hash-speed.js';
-import { ioDelta, MemSampler, readCpuSeconds, readIo, readMachineCpu, readMem, resetPeak, type IoCounters, type MemSummary } from './lib/proc.js';
+import { childPids, cmdlineOf, ioDelta, MemSampler, readCpuSeconds, readIo, readMachineCpu, readMem, resetPeak, type IoCounters, type MemSummary } from './lib/proc.js';
 import { chooseRunner, startService, tail, type Service } from './lib/service.js';
 import { SpoolWatcher } from './lib/spool-watch.js';
 import { fmt, mb, mbps, mountOf, table, timeCommand, withTimeout } from './lib/util.js';
@@ -126,11 +126,17 @@ interface ScenarioResult {
     samples: number;
     curve: Array<[number, number]>;
     redisPeakRssMB: number | null;
+    /** The embedded database's own process (PGlite, src/db/pglite-host), peak RSS during the run. */
+    dbPeakRssMB: number | null;
+    /** Service and database process together: the sum of their peaks (an upper bound of the pair's peak). */
+    serverAndDbPeakMB: number;
   };
   cpu: {
     serverSeconds: number | null;
     serverCores: number | null;
     redisSeconds: number | null;
+    /** CPU of the embedded database's process, included in serverSeconds (it ran inside the service before). */
+    dbSeconds: number | null;
     benchClientSeconds: number;
     /** Whole machine, all CPUs, over the run (/proc/stat). */
     machineBusySeconds: number | null;
@@ -141,7 +147,7 @@ interface ScenarioResult {
   serverIo: IoCounters | null;
   service: { pid: number; runner: string; startSeconds: number; stoppedGracefully: boolean; restarted: boolean };
   /** The first boot on the empty DATA_DIR (before the restart that is measured), when BENCH_RESTART is on. */
-  firstBoot: { idleRssMB: number; peakHwmMB: number; startSeconds: number } | null;
+  firstBoot: { idleRssMB: number; peakHwmMB: number; startSeconds: number; dbRssMB: number | null } | null;
 }
 
 async function runScenario(name: string, files: GeneratedFile[]): Promise<ScenarioResult> {
@@ -188,7 +194,9 @@ async function runScenarioOn(name: string, files: GeneratedFile[], dataDir: stri
       // service mostly runs after a restart on an existing DATA_DIR. Record the first boot, then measure a restart.
       await sleep(1_000);
       const m = readMem(svc.pid);
-      firstBoot = { idleRssMB: m ? mb(m.rssKb) : NaN, peakHwmMB: m ? mb(m.hwmKb) : NaN, startSeconds };
+      const dbHost = childPids(svc.pid).find((c) => cmdlineOf(c).includes('pglite-host'));
+      const dbMem = dbHost ? readMem(dbHost) : null;
+      firstBoot = { idleRssMB: m ? mb(m.rssKb) : NaN, peakHwmMB: m ? mb(m.hwmKb) : NaN, startSeconds, dbRssMB: dbMem ? mb(dbMem.rssKb) : null };
       const r = await svc.stop(15_000);
       liveServices.delete(svc);
       if (!r.exitedGracefully) progress(`${name}: first boot did not exit within 15 s of SIGTERM; SIGKILLed`);
@@ -201,6 +209,10 @@ async function runScenarioOn(name: string, files: GeneratedFile[], dataDir: stri
     if (!idle) throw new Error(`service died while idle; log: ${tail(svc.logFile)}`);
     const peakResetOk = resetPeak(svc.pid);
     if (svc.redisPid) resetPeak(svc.redisPid);
+    const dbPid = childPids(svc.pid).find((c) => cmdlineOf(c).includes('pglite-host')) ?? null;
+    if (dbPid) resetPeak(dbPid);
+    const dbCpu0 = dbPid ? readCpuSeconds(dbPid) : null;
+    const dbSampler = dbPid ? new MemSampler(dbPid, 100) : null;
     const cpu0 = readCpuSeconds(svc.pid);
     const redisCpu0 = svc.redisPid ? readCpuSeconds(svc.redisPid) : null;
     const client0 = process.cpuUsage();
@@ -251,6 +263,9 @@ async function runScenarioOn(name: string, files: GeneratedFile[], dataDir: stri
     const redisCpu1 = svc.redisPid ? readCpuSeconds(svc.redisPid) : null;
     const mem: MemSummary = sampler.stop();
     const redisMem = redisSampler?.stop() ?? null;
+    const dbMem = dbSampler?.stop() ?? null;
+    const dbCpu1 = dbPid ? readCpuSeconds(dbPid) : null;
+    const dbSeconds = dbCpu0 !== null && dbCpu1 !== null ? dbCpu1 - dbCpu0 : null;
 
     const bytesTotal = files.reduce((s, f) => s + f.bytes, 0);
     const uploadSeconds = Math.max(...perDock.map((d) => d.uploadDone));
@@ -258,7 +273,8 @@ async function runScenarioOn(name: string, files: GeneratedFile[], dataDir: stri
     const lastBytes = perDock.map((d) => d.spoolFullAt).filter((x): x is number => x !== null);
     const receiveSeconds = lastBytes.length === perDock.length ? Math.max(...lastBytes) : null;
     const peakHwmMB = mb(mem.hwmKb);
-    const serverSeconds = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 : null;
+    const serverSeconds = cpu0 !== null && cpu1 !== null ? cpu1 - cpu0 + (dbSeconds ?? 0) : null;
+    const dbPeakRssMB = dbMem ? mb(Math.max(dbMem.hwmKb, dbMem.maxSampledRssKb)) : null;
     result = {
       name,
       docks: files.length,
@@ -284,11 +300,14 @@ async function runScenarioOn(name: string, files: GeneratedFile[], dataDir: stri
         samples: mem.samples,
         curve: mem.curve,
         redisPeakRssMB: redisMem ? mb(Math.max(redisMem.hwmKb, redisMem.maxSampledRssKb)) : null,
+        dbPeakRssMB,
+        serverAndDbPeakMB: peakHwmMB + (dbPeakRssMB ?? 0),
       },
       cpu: {
         serverSeconds,
         serverCores: serverSeconds === null ? null : serverSeconds / endToEndSeconds,
         redisSeconds: redisCpu0 !== null && redisCpu1 !== null ? redisCpu1 - redisCpu0 : null,
+        dbSeconds,
         benchClientSeconds: (client.user + client.system) / 1e6,
         machineBusySeconds: machine0 && machine1 ? machine1.busySeconds - machine0.busySeconds : null,
         otherSeconds:
@@ -471,8 +490,9 @@ function report(
       ['server peak RSS, VmHWM (goal < 200 MB)', `${fmt(r.memory.peakHwmMB)} MB`, '', verdict(r.memory.peakHwmMB < GOALS.peakRssMB)],
       ['server max VmRSS of 100 ms samples', `${fmt(r.memory.maxSampledRssMB)} MB`, `${r.memory.samples} samples`, ''],
       ['server idle RSS after readyz', `${fmt(r.memory.idleRssMB)} MB`, r.service.restarted ? 'restarted service' : 'first boot', ''],
-      ...(r.firstBoot ? [['  (first boot on the empty DATA_DIR, idle RSS / VmHWM)', `${fmt(r.firstBoot.idleRssMB)} MB`, `${fmt(r.firstBoot.peakHwmMB)} MB`, '']] : []),
-      ['server CPU during run (user+sys)', `${fmt(r.cpu.serverSeconds, 1)} s`, `${fmt(r.cpu.serverCores, 2)} cores avg`, `of ${env.cpus}`],
+      ...(r.firstBoot ? [['  (first boot on the empty DATA_DIR, idle RSS / VmHWM)', `${fmt(r.firstBoot.idleRssMB)} MB`, `${fmt(r.firstBoot.peakHwmMB)} MB`, `database process ${fmt(r.firstBoot.dbRssMB)} MB`]] : []),
+      ['  + its database process (PGlite) peak RSS; both together', `${fmt(r.memory.dbPeakRssMB)} MB`, `${fmt(r.memory.serverAndDbPeakMB)} MB`, ''],
+      ['server CPU during run (user+sys, with its database process)', `${fmt(r.cpu.serverSeconds, 1)} s`, `${fmt(r.cpu.serverCores, 2)} cores avg`, `of ${env.cpus}; database ${fmt(r.cpu.dbSeconds, 2)} s`],
       ['redis-server CPU / peak RSS', `${fmt(r.cpu.redisSeconds, 2)} s`, `${fmt(r.memory.redisPeakRssMB)} MB`, ''],
       ['bench process CPU (tus client + polling)', `${fmt(r.cpu.benchClientSeconds, 1)} s`, '', ''],
       ...ioRows(r),
@@ -559,7 +579,8 @@ function report(
           ['  ratio to sha256sum', fmt(shaMBps ? conc.endToEndMBps / shaMBps : null, 2), `vs ${fmt(shaMBps)} MB/s`, ''],
           ['fastest / slowest dock, first byte → verified', `${fmt(Math.min(...e2e), 2)} / ${fmt(Math.max(...e2e), 2)} s`, '', ''],
           ['server peak RSS, VmHWM (goal < 200 MB)', `${fmt(conc.memory.peakHwmMB)} MB`, `idle ${fmt(conc.memory.idleRssMB)} MB`, verdict(conc.memory.peakHwmMB < GOALS.peakRssMB)],
-          ['server CPU during run (user+sys)', `${fmt(conc.cpu.serverSeconds, 1)} s`, `${fmt(conc.cpu.serverCores, 2)} cores avg`, `of ${env.cpus}`],
+          ['  + its database process (PGlite) peak RSS; both together', `${fmt(conc.memory.dbPeakRssMB)} MB`, `${fmt(conc.memory.serverAndDbPeakMB)} MB`, ''],
+          ['server CPU during run (user+sys, with its database process)', `${fmt(conc.cpu.serverSeconds, 1)} s`, `${fmt(conc.cpu.serverCores, 2)} cores avg`, `of ${env.cpus}; database ${fmt(conc.cpu.dbSeconds, 2)} s`],
           ['redis-server CPU / peak RSS', `${fmt(conc.cpu.redisSeconds, 2)} s`, `${fmt(conc.memory.redisPeakRssMB)} MB`, ''],
           ['bench process CPU (tus clients + polling)', `${fmt(conc.cpu.benchClientSeconds, 1)} s`, '', ''],
           ...ioRows(conc),

@@ -1,31 +1,17 @@
-import { PGlite, types } from '@electric-sql/pglite';
 import type { Db } from './db.js';
 import { hasCluster, initdbOutOfProcess } from './pglite-initdb/run.js';
+import { openPgliteHost } from './pglite-host/client.js';
 
-// PGlite's WASM heap holds shared_buffers; the default 128 MB doubles the service's idle memory, and the embedded
-// default serves one site's metadata (the OS page cache still caches the files).
+// PGlite's WASM heap holds shared_buffers; the default 128 MB doubles its idle memory, and the embedded default
+// serves one site's metadata (the OS page cache still caches the files).
 const POSTGRESQL_CONF = 'shared_buffers=16MB';
 
-/** Embedded PostgreSQL (WASM) with its files under `dataDir`: the default when no DATABASE_URL is given. */
+/**
+ * Embedded PostgreSQL (WASM) with its files under `dataDir`: the default when no DATABASE_URL is given. It runs in
+ * a child process of its own (src/db/pglite-host/), so its WASM heap is not the service's.
+ */
 export async function openPglite(dataDir: string): Promise<Db> {
-  // A first boot creates the cluster in a child process: initdb's heap would otherwise stay with the service.
+  // A first boot creates the cluster in a short-lived child: initdb's ~800 MB heap goes away with it.
   if (!(await hasCluster(dataDir))) await initdbOutOfProcess(dataDir, POSTGRESQL_CONF);
-  const pg = await PGlite.create(dataDir, {
-    postgresqlconf: POSTGRESQL_CONF,
-    // Match the pg driver: bigint as number (all our values stay below 2^53).
-    parsers: { [types.INT8]: (v: string) => Number(v) },
-  });
-  return {
-    engine: 'pglite',
-    query: async (text, params) => (await pg.query(text, params)).rows as never[],
-    exec: async (script) => void (await pg.exec(script)),
-    transaction: (fn) =>
-      pg.transaction((tx) =>
-        fn({
-          query: async (text, params) => (await tx.query(text, params)).rows as never[],
-          exec: async (script) => void (await tx.exec(script)),
-        }),
-      ),
-    close: () => pg.close(),
-  };
+  return openPgliteHost(dataDir, POSTGRESQL_CONF);
 }
