@@ -81,6 +81,10 @@ process.on('message', (m) => {
     (err) => process.send?.({ id: m.id, error: plain(err) }),
   );
 });
+// Ctrl-C in a terminal signals the whole process group, this child too: the service still needs its database
+// while it shuts down, and closes it last. The parent going away (closed, or killed) ends this process.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);
 // The parent went away (closed, or killed): close the database cleanly rather than leave it to the OS.
 process.on('disconnect', () => void shutdown(0));
 process.send({ ready: true });
