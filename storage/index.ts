@@ -1,10 +1,10 @@
 import { LocalDiskStore } from './local-disk-store.js';
 import type { ObjectStore } from './object-store.js';
-import { S3Store, type S3StoreOptions } from './s3-store.js';
+import type { S3StoreOptions } from './s3-store.js';
 
 export * from './object-store.js';
 export { LocalDiskStore, type LocalDiskStoreOptions } from './local-disk-store.js';
-export { S3Store, type S3StoreOptions } from './s3-store.js';
+export type { S3StoreOptions } from './s3-store.js';
 export { assertSafeKey } from './driver-support.js';
 
 export interface CreateObjectStoreOptions {
@@ -16,6 +16,8 @@ export interface CreateObjectStoreOptions {
 /** Builds the configured store and makes sure it is usable (bucket exists, root exists) before returning it. */
 export async function createObjectStore(options: CreateObjectStoreOptions): Promise<ObjectStore> {
   if (options.s3) {
+    // Loaded only when configured: the AWS SDK is ~30 MB of the embedded default's memory, which never uses it.
+    const { S3Store } = await import('./s3-store.js');
     const store = new S3Store(options.s3);
     await store.ensureBucket();
     return store;
