@@ -245,6 +245,9 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
         await verifyOutcomes.next(jobId('verify', { mediaId: receipt.mediaId! }), Math.min(1_000, deadline - Date.now()), gone.signal);
         receipt = await receiptOf(record);
       }
+      // Answered because the server is closing: it must not then wait for the dock to drop an idle keep-alive
+      // connection (Node closes idle connections once, when close begins; this one was busy then).
+      if (verifyOutcomes.closed) void reply.header('connection', 'close');
       return receipt;
     },
   );
