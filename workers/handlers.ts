@@ -14,8 +14,8 @@ import { retentionSweepHandler } from './retention-sweep.js';
 import { disposalPurgeHandler } from './disposal-purge.js';
 
 /** Every job handler, keyed by job name; start-up fails if one is missing or doubled. */
-export function handlers(s: Services): HandlerMap {
-  const deps: PipelineDeps = { db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config, scratch: s.config.paths.scratch };
+export function handlers(s: Services, stopping?: AbortSignal): HandlerMap {
+  const deps: PipelineDeps = { db: s.db, store: s.store, queues: s.queues, log: s.log, config: s.config, scratch: s.config.paths.scratch, stopping };
   return buildRegistry([
     ['verify', verifyHandler({ ...deps, sm3Mode: s.config.SM3_MODE }) as never],
     ['probe', probeHandler(deps) as never],

@@ -15,10 +15,11 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
   // This process's own scratch folder; dead processes' folders are removed now and every minute.
   const scratch = await claimScratch(s.config.paths.scratch, { log: s.log });
   const own: Services = { ...s, config: { ...s.config, paths: { ...s.config.paths, scratch: scratch.dir } } };
+  const stopping = new AbortController();
   const pool = new WorkerPool({
     connection: s.redis,
     prefix: s.config.QUEUE_PREFIX,
-    handlers: handlers(own),
+    handlers: handlers(own, stopping.signal),
     concurrency: {
       verify: s.config.VERIFY_CONCURRENCY,
       probe: s.config.PROBE_CONCURRENCY,
@@ -44,7 +45,8 @@ export async function runWorkers(s: Services, reconcileEveryMs = 60_000): Promis
     clearInterval(timer);
     stopCheckpoints();
     // Running jobs are abandoned, not awaited: a transcode can take minutes, and PostgreSQL plus the job lock make
-    // sure another worker finishes it. Their ffmpeg processes go with us.
+    // sure another worker finishes it. Their ffmpeg processes go with us, and nothing they report then is a verdict.
+    stopping.abort();
     await pool.close(true);
     killAllChildren();
     await scratch.stop();

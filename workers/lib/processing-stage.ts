@@ -10,7 +10,7 @@ import { codeOf, isEvmError } from '../../src/errors.js';
  * the error's code, once, while its original stays stored and verified. Bad input is not retried.
  */
 export async function processingStage(
-  deps: { db: Db; log: Logger },
+  deps: { db: Db; log: Logger; stopping?: AbortSignal },
   job: Job<{ mediaId: string }>,
   work: (media: Media) => Promise<void>,
 ): Promise<unknown> {
@@ -24,6 +24,9 @@ export async function processingStage(
     await work(media);
     return { done: job.name };
   } catch (err) {
+    // The worker is shutting down and killed this stage's tools: a killed ffprobe reads like a truncated file, and
+    // a good original was marked failed for it. The job is left to run again (another worker, or this one restarted).
+    if (deps.stopping?.aborted) throw err;
     // A full disk is the deployment's condition, not the footage's: the media is never marked failed for it, the job
     // fails visibly with EVM_STORAGE_FULL and is retried (or retried by an admin) once there is space.
     if (isEvmError(err) && err.code === codeOf('STORAGE_FULL')) throw err;
