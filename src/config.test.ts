@@ -16,6 +16,9 @@ describe('configuration', () => {
     [{ SM3_MODE: 'sometimes' }, 'SM3_MODE'],
     [{ ADMIN_TOKEN: 'short' }, 'ADMIN_TOKEN'],
     [{ S3_BUCKET: 'evidence' }, 'S3_ENDPOINT'],
+    [{ UPLOAD_SPOOL: 'object-store' }, 'UPLOAD_SPOOL'],
+    [{ UPLOAD_SPOOL: 'on-a-floppy' }, 'UPLOAD_SPOOL'],
+    [{ S3_ENDPOINT: 'http://minio:9000', S3_BUCKET: 'evidence', UPLOAD_SPOOL: 'object-store', S3_SPOOL_BUCKET: 'evidence' }, 'S3_SPOOL_BUCKET'],
   ])('stops on %j naming %s', (env, name) => {
     expect(() => loadConfig(env)).toThrow(new RegExp(`^Invalid configuration:\\n  ${name}:`));
   });

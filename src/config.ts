@@ -234,6 +234,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (c.UPLOAD_SPOOL === 'object-store' && !c.S3_BUCKET) {
     throw new ConfigError('Invalid configuration:\n  UPLOAD_SPOOL: object-store needs S3 (set S3_BUCKET and S3_ENDPOINT)');
   }
+  if (c.S3_SPOOL_BUCKET && c.S3_SPOOL_BUCKET === c.S3_BUCKET) {
+    // The evidence bucket has Object Lock, so it is versioned: every chunk deleted there would stay as a version.
+    throw new ConfigError('Invalid configuration:\n  S3_SPOOL_BUCKET: must not be S3_BUCKET (the evidence bucket keeps every deleted version)');
+  }
   if (c.INVENTORY_WARNING_HOURS >= c.INVENTORY_DEADLINE_HOURS) {
     throw new ConfigError('Invalid configuration:\n  INVENTORY_WARNING_HOURS: must be less than INVENTORY_DEADLINE_HOURS');
   }
