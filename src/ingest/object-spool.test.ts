@@ -7,6 +7,7 @@ import { ERRORS, Upload } from '@tus/utils';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { LocalDiskStore } from '../../storage/local-disk-store.js';
+import { S3Store } from '../../storage/s3-store.js';
 import { ObjectSpool } from './object-spool.js';
 
 const CHUNK = 1024 * 1024;
@@ -125,6 +126,16 @@ describe('ObjectSpool (tus spool on an object store)', () => {
     expect((await replicas[1]!.digests(id, data.length)).sha256).toBe(sha256(data));
     expect(reads).toBe(4);
   });
+
+  it('answers 503 EVM_STORAGE_UNAVAILABLE, not a 500, when the spool bucket cannot be reached', async () => {
+    // A real S3 client against a port nothing listens on, retrying once.
+    const down = new S3Store({ endpoint: 'http://127.0.0.1:9', bucket: 'spool', accessKeyId: 'x', secretAccessKey: 'y' });
+    const s = new ObjectSpool({ store: down, chunkBytes: CHUNK, expirationPeriodInMilliseconds: 3600_000, wantsSm3: () => false, log: pino({ level: 'silent' }) });
+    const unavailable = { code: 'EVM_STORAGE_UNAVAILABLE', statusCode: 503 };
+    await expect(s.getUpload('0123456789abcdef0123456789abcdef')).rejects.toMatchObject(unavailable);
+    await expect(s.write(Readable.from([randomBytes(1000)]), '0123456789abcdef0123456789abcdef', 1000)).rejects.toMatchObject(unavailable);
+    down.destroy();
+  }, 30_000);
 
   it('removes every object of an upload; a missing upload is FILE_NOT_FOUND', async () => {
     const s = spool();

@@ -4,6 +4,8 @@ import { PassThrough, Readable } from 'node:stream';
 import { DataStore, ERRORS, Upload } from '@tus/utils';
 import type { Logger } from 'pino';
 import type { ObjectInfo, ObjectStore } from '../../storage/object-store.js';
+import { Errors } from '../errors.js';
+import { isNoSpace } from '../runtime/no-space.js';
 import { ContentHasher, type Digests } from './content-hasher.js';
 import type { SpoolContent, UploadSpool } from './upload-spool.js';
 
@@ -128,7 +130,7 @@ export class ObjectSpool extends DataStore implements UploadSpool {
       // Memory now covers bytes the store may not hold: the file's digests will be made from the seals instead.
       this.hashers.delete(id);
       chunk?.abort(err);
-      throw { ...ERRORS.FILE_WRITE_ERROR, cause: err };
+      throw spoolFailure(err);
     }
     if (hasher) this.hashers.set(id, { hasher, touched: Date.now() });
     if (sourceError) throw sourceError;
@@ -204,9 +206,15 @@ export class ObjectSpool extends DataStore implements UploadSpool {
 
   private async read(id: string): Promise<{ info: StoredInfo; seals: Seal[] }> {
     const listed: ObjectInfo[] = [];
-    for await (const o of this.opts.store.list(this.key(id, ''))) listed.push(o);
-    if (!listed.some((o) => o.key === this.key(id, INFO))) throw ERRORS.FILE_NOT_FOUND;
-    const info = JSON.parse((await readAll(await this.opts.store.get(this.key(id, INFO)))).toString('utf8')) as StoredInfo;
+    let info: StoredInfo;
+    try {
+      for await (const o of this.opts.store.list(this.key(id, ''))) listed.push(o);
+      if (!listed.some((o) => o.key === this.key(id, INFO))) throw ERRORS.FILE_NOT_FOUND;
+      info = JSON.parse((await readAll(await this.opts.store.get(this.key(id, INFO)))).toString('utf8')) as StoredInfo;
+    } catch (err) {
+      if (err === ERRORS.FILE_NOT_FOUND) throw err;
+      throw spoolFailure(err);
+    }
     const seals: Seal[] = [];
     for (const o of listed) {
       const m = SEAL_NAME.exec(o.key.slice(this.key(id, '').length));
@@ -298,6 +306,16 @@ class OpenChunk {
   abort(err: unknown): void {
     if (!this.body.destroyed) this.body.destroy(err instanceof Error ? err : new Error(String(err)));
   }
+}
+
+/**
+ * What a dock hears when the spool's store fails: its own disk full is 507 (through tus's write error, as on the
+ * local spool); anything else (the S3 endpoint down, refusing, timing out) is 503 EVM_STORAGE_UNAVAILABLE, which tus
+ * clients retry, rather than a 500.
+ */
+function spoolFailure(err: unknown): unknown {
+  if (isNoSpace(err)) return { ...ERRORS.FILE_WRITE_ERROR, cause: err };
+  return new Errors.STORAGE_UNAVAILABLE(`upload spool: ${err instanceof Error ? err.message : String(err)}`);
 }
 
 /** The sealed chunks that follow one another from byte 0; where two cover one start, the longer one. */
