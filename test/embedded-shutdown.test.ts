@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, spawnService, type ServiceProcess } from './helpers/processes.js';
+import { isAlive } from '../src/runtime/process-alive.js';
 
 /**
  * The embedded default as an operator runs it from a terminal: its private redis-server must neither die before
@@ -14,22 +15,13 @@ afterEach(async () => {
   for (const c of cleanups.splice(0).reverse()) await c().catch(() => undefined);
 });
 
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
-
 async function gone(pid: number, withinMs: number): Promise<boolean> {
   const deadline = Date.now() + withinMs;
   while (Date.now() < deadline) {
-    if (!alive(pid)) return true;
+    if (!isAlive(pid)) return true;
     await new Promise((r) => setTimeout(r, 100));
   }
-  return !alive(pid);
+  return !isAlive(pid);
 }
 
 async function startEmbedded(): Promise<{ svc: ServiceProcess; redisPid: number }> {
@@ -55,8 +47,8 @@ async function startEmbedded(): Promise<{ svc: ServiceProcess; redisPid: number 
   await svc.waitForLine(/demo interrogation room (ready|not started)/, 60_000);
   await new Promise((r) => setTimeout(r, 500));
   const redisPid = Number((await readFile(path.join(dataDir, 'redis', 'redis.pid'), 'utf8')).trim());
-  expect(alive(redisPid)).toBe(true);
-  cleanups.push(async () => alive(redisPid) && process.kill(redisPid, 'SIGKILL'));
+  expect(isAlive(redisPid)).toBe(true);
+  cleanups.push(async () => isAlive(redisPid) && process.kill(redisPid, 'SIGKILL'));
   return { svc, redisPid };
 }
 

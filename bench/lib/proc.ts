@@ -64,14 +64,7 @@ export function resetPeak(pid: number): boolean {
   }
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isAlive } from '../../src/runtime/process-alive.js';
 
 /** The command line of a live process ('' when gone), to avoid signalling a recycled pid. */
 export function cmdlineOf(pid: number): string {

@@ -3,6 +3,7 @@ import { mkdir, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { isAlive } from '../../src/runtime/process-alive.js';
 
 /** `w-<host>-<pid>-<random>`: the host and pid say who owns a folder; the random part tells a reused pid apart. */
 const OWNER = /^w-(.+)-(\d+)-([0-9a-f]{8})$/;
@@ -91,21 +92,11 @@ async function deadBecause(full: string, entry: string, staleMs: number): Promis
     (s) => s.mtimeMs,
     () => 0,
   );
-  if (owner && owner[1] === hostname().replace(/[^A-Za-z0-9.]/g, '_') && !pidRuns(Number(owner[2]))) return `process ${owner[2]} is not running`;
+  if (owner && owner[1] === hostname().replace(/[^A-Za-z0-9.]/g, '_') && !isAlive(Number(owner[2]))) return `process ${owner[2]} is not running`;
   const age = Date.now() - heartbeatAt;
   // Folders of older versions (job-*, src-*, export-* right under the root) have no heartbeat: judged by age.
   if (age > staleMs) return owner ? `no heartbeat for ${Math.round(age / 1000)} s` : `left by an earlier version ${Math.round(age / 1000)} s ago`;
   return null;
-}
-
-function pidRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    // EPERM: it runs, as another user.
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function sizeOf(dir: string): Promise<number> {

@@ -6,15 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../db.js';
 import { openPglite } from '../pglite.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { isAlive } from '../../runtime/process-alive.js';
 
 describe('PGlite in its own process', () => {
   let dir: string;
@@ -33,7 +25,7 @@ describe('PGlite in its own process', () => {
   it('runs in a child process, not in this one', () => {
     expect(db.pid).toBeGreaterThan(0);
     expect(db.pid).not.toBe(process.pid);
-    expect(alive(db.pid!)).toBe(true);
+    expect(isAlive(db.pid!)).toBe(true);
   });
 
   it('carries dates, bytes, bigints (as numbers) and JSON both ways', async () => {
@@ -84,9 +76,9 @@ describe('PGlite in its own process', () => {
       setInterval(() => undefined, 1000);`;
     const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
     const childPid = await new Promise<number>((resolve) => parent.stdout!.once('data', (d: Buffer) => resolve(Number(d.toString().trim()))));
-    expect(alive(childPid)).toBe(true);
+    expect(isAlive(childPid)).toBe(true);
     parent.kill('SIGKILL');
-    for (let i = 0; i < 100 && alive(childPid); i++) await sleep(100);
-    expect(alive(childPid)).toBe(false);
+    for (let i = 0; i < 100 && isAlive(childPid); i++) await sleep(100);
+    expect(isAlive(childPid)).toBe(false);
   }, 60_000);
 });
