@@ -69,7 +69,7 @@ async function main() {
   // The demo interrogation room (two simulated ONVIF/RTSP cameras) needs GStreamer's RTSP server from Debian.
   const stopDemoRoom = config.DEMO_DOCK
     ? await import('../devices/simulators/demo-room.js')
-        .then((m) => m.startDemoRoom({ baseUrl: url, adminToken: services.adminToken, log }))
+        .then((m) => m.startDemoRoom({ baseUrl: url, adminToken: services.adminToken, log, portsFile: path.join(config.paths.data, 'demo-room-ports.json') }))
         .catch((err) => {
           log.warn({ err }, 'demo interrogation room not started');
           return async () => undefined;

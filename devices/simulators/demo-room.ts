@@ -4,6 +4,7 @@
  * Nothing is recorded until someone switches recording on for a session held in that room. No discovery
  * multicast: the cameras are attached by their ONVIF URLs.
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { startOnvifSimulator, type OnvifSimulator } from './onvif-simulator.js';
 import { gstreamerRtspAvailable, startRtspCamera, type RtspCamera } from './rtsp-camera.js';
@@ -14,6 +15,11 @@ export interface DemoRoomOptions {
   baseUrl: string;
   adminToken: string;
   log: Logger;
+  /**
+   * Where the cameras' ONVIF ports are kept between runs (in DATA_DIR). The room keeps the URL it was given, and a
+   * recording resumed after a restart reaches its cameras only if they come back on the same ports.
+   */
+  portsFile?: string;
 }
 
 export async function startDemoRoom(o: DemoRoomOptions): Promise<() => Promise<void>> {
@@ -40,19 +46,28 @@ export async function startDemoRoom(o: DemoRoomOptions): Promise<() => Promise<v
     if (room.status === 409) room = { status: 200, body: (await call('GET', '/api/v1/rooms')).body.find((r: { name: string }) => r.name === DEMO_ROOM) };
     const roomId: string = room.body.id;
     const devices = (await call('GET', '/api/v1/devices')).body as Array<{ id: string; serial: string }>;
+    const attachedUrls = new Map(
+      ((await call('GET', `/api/v1/rooms/${roomId}`)).body?.cameras ?? []).map((c: { deviceId: string; onvifUrl: string | null }) => [c.deviceId, c.onvifUrl]),
+    );
+    const ports: Record<string, number> = o.portsFile ? await readFile(o.portsFile, 'utf8').then((t) => JSON.parse(t) as Record<string, number>, () => ({})) : {};
     for (const role of ['overview', 'frontal'] as const) {
       const serial = `DEMO-IR-${role.toUpperCase()}`;
       const rtsp = await startRtspCamera({ label: `${DEMO_ROOM} ${role}`, width: 640, height: 360, fps: 15, audio: role === 'overview' });
       cameras.push(rtsp);
-      const onvif = await startOnvifSimulator({ streamUri: () => rtsp.url, serialNumber: serial, model: 'DEMO-IR-CAM', location: DEMO_ROOM, width: 640, height: 360 });
+      const simulator = { streamUri: () => rtsp.url, serialNumber: serial, model: 'DEMO-IR-CAM', location: DEMO_ROOM, width: 640, height: 360 };
+      // Last run's port when it is free, so the room's ONVIF URL stays right; any port otherwise.
+      const onvif = await startOnvifSimulator({ ...simulator, port: ports[serial] }).catch(() => startOnvifSimulator(simulator));
       onvifs.push(onvif);
+      ports[serial] = onvif.port;
       let deviceId = devices.find((d) => d.serial === serial)?.id;
       if (!deviceId) deviceId = (await call('POST', '/api/v1/devices', { kind: 'camera', serial, name: `${DEMO_ROOM} ${role}` })).body.id as string;
-      // Ports change on every start: attach again with this run's ONVIF URL (refused while the room records).
+      if (attachedUrls.get(deviceId) === onvif.url) continue;
+      // A new port (first run, or the old one taken): attach again with this run's URL (refused while the room records).
       await call('DELETE', `/api/v1/rooms/${roomId}/cameras/${deviceId}`);
       const attached = await call('POST', `/api/v1/rooms/${roomId}/cameras`, { deviceId, role, onvifUrl: onvif.url });
       if (attached.status !== 201) o.log.warn({ status: attached.status, body: attached.body }, 'demo camera not attached');
     }
+    if (o.portsFile) await writeFile(o.portsFile, JSON.stringify(ports));
     o.log.info({ room: DEMO_ROOM, cameras: cameras.map((c) => c.url) }, `demo interrogation room ready: record a session held in room "${DEMO_ROOM}" with POST /api/v1/interrogation-sessions/{id}/recording/start`);
     return stop;
   } catch (err) {

@@ -35,6 +35,8 @@ export interface OnvifSimulatorOptions {
   location?: string;
   /** Join the WS-Discovery multicast group and answer Probes (default false: never on a shared network). */
   multicast?: boolean;
+  /** TCP port on 127.0.0.1 (default 0: any free one). */
+  port?: number;
 }
 
 export interface OnvifSimulator {
@@ -181,7 +183,7 @@ export async function startOnvifSimulator(o: OnvifSimulatorOptions): Promise<Onv
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
+    server.listen(o.port ?? 0, '127.0.0.1', () => resolve());
   });
   const port = (server.address() as AddressInfo).port;
   base = `http://127.0.0.1:${port}`;
