@@ -34,8 +34,6 @@ async function main() {
   sweeper.unref();
   // Pull docks (FTP, shared folders): leased per source in PostgreSQL, so every replica may run one.
   const dockPoller = config.DOCK_POLLER ? createDockPoller(services).start() : null;
-  // Interrogation-room recording: sessions switched on through the API are leased in PostgreSQL, one recorder each.
-  const recorder = config.RECORDER ? createRecordingSupervisor(services).start() : null;
 
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
@@ -75,6 +73,9 @@ async function main() {
           return async () => undefined;
         })
     : async () => undefined;
+  // Interrogation-room recording: sessions switched on through the API are leased in PostgreSQL, one recorder each.
+  // Started after the demo room, so a demo recording resumed at a restart finds its simulated cameras already up.
+  const recorder = config.RECORDER ? createRecordingSupervisor(services).start() : null;
 
   let stopping = false;
   const exit = async (signal: string) => {
