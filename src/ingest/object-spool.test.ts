@@ -134,6 +134,7 @@ describe('ObjectSpool (tus spool on an object store)', () => {
     const unavailable = { code: 'EVM_STORAGE_UNAVAILABLE', statusCode: 503 };
     await expect(s.getUpload('0123456789abcdef0123456789abcdef')).rejects.toMatchObject(unavailable);
     await expect(s.write(Readable.from([randomBytes(1000)]), '0123456789abcdef0123456789abcdef', 1000)).rejects.toMatchObject(unavailable);
+    await expect(s.remove('0123456789abcdef0123456789abcdef')).rejects.toMatchObject(unavailable);
     down.destroy();
   }, 30_000);
 

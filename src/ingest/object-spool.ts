@@ -168,12 +168,17 @@ export class ObjectSpool extends DataStore implements UploadSpool {
   override async remove(id: string): Promise<void> {
     this.hashers.delete(id);
     const keys: string[] = [];
-    for await (const o of this.opts.store.list(this.key(id, ''))) keys.push(o.key);
-    if (keys.length === 0) throw ERRORS.FILE_NOT_FOUND;
-    // The info object last: while it stands, a half-removed upload is still found and removed again.
     const info = this.key(id, INFO);
-    for (const key of keys) if (key !== info) await this.opts.store.delete(key);
-    await this.opts.store.delete(info);
+    try {
+      for await (const o of this.opts.store.list(this.key(id, ''))) keys.push(o.key);
+      if (keys.length === 0) throw ERRORS.FILE_NOT_FOUND;
+      // The info object last: while it stands, a half-removed upload is still found and removed again.
+      for (const key of keys) if (key !== info) await this.opts.store.delete(key);
+      await this.opts.store.delete(info);
+    } catch (err) {
+      if (err === ERRORS.FILE_NOT_FOUND) throw err;
+      throw spoolFailure(err);
+    }
   }
 
   override async deleteExpired(): Promise<number> {
