@@ -1,5 +1,4 @@
 import { EVENTS } from '@tus/utils';
-import { Server as TusServer } from '@tus/server';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { IncomingMessage } from 'node:http';
 import { randomBytes } from 'node:crypto';
@@ -18,6 +17,7 @@ import { actorOf } from '../auth/principal.js';
 import { principalOfRaw } from './auth.js';
 import { errorBody, receiptSchema, errorSchema } from '../schemas.js';
 import { answerTusErrorsAsJson, storageFullFrom } from '../tus-errors.js';
+import { TusNodeServer } from '../tus-node-server.js';
 
 export const UPLOADS_PATH = '/api/v1/uploads';
 const FINISH_WAIT_MS = 10_000;
@@ -54,7 +54,7 @@ export async function uploadsPlugin(app: FastifyInstance, opts: { services: Serv
   const { config, db, uploads: datastore, finisher, store, log, locks } = services;
   const uploadsRepo = new UploadsRepository(db);
 
-  const tus = new TusServer({
+  const tus = new TusNodeServer({
     path: UPLOADS_PATH,
     datastore,
     relativeLocation: true,
