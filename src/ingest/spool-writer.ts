@@ -2,8 +2,13 @@ import type { FileHandle } from 'node:fs/promises';
 import { Writable } from 'node:stream';
 import type { ContentHasher } from './content-hasher.js';
 
-/** Bytes gathered before one writev (socket chunks are ~32–64 KiB). */
-const BATCH_BYTES = 4 * 1024 * 1024;
+/**
+ * Bytes gathered before one writev (socket chunks are ~32–64 KiB). 1 MiB, not 4: with eight docks at once the
+ * larger batches (and the bytes queued in front of them) held ~40 MB of socket buffers alive at a time, and the
+ * service spent 7.8–8.7 s of CPU per GB against 5.0–5.4 with 1 MiB, 205 instead of ~250 MB peak RSS; one dock
+ * did not notice (`BENCH_ONLY=concurrent npm run bench:ingest`, alternated runs).
+ */
+const BATCH_BYTES = 1024 * 1024;
 
 /**
  * Appends an upload's bytes to its spool file at `offset`, hashing each batch while the disk writes it: one stream
