@@ -2,13 +2,21 @@ import { statfs } from 'node:fs/promises';
 import { Errors, type EvmError } from '../errors.js';
 
 /**
- * A write that failed because the disk is full: ENOSPC from Node, EDQUOT (a quota), or ffmpeg's own report
- * ("No space left on device" in its stderr, which reaches us inside FFMPEG_FAILED).
+ * What S3-protocol stores answer when they cannot take more bytes (the AWS SDK names its error after the code):
+ * MinIO below its minimum free drive space (`XMinioStorageFull`, HTTP 507) or over a bucket quota, Ceph RGW over a
+ * user or bucket quota (`QuotaExceeded`).
+ */
+const S3_FULL_CODES = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded']);
+
+/**
+ * A write that failed because the disk is full: ENOSPC from Node, EDQUOT (a quota), ffmpeg's own report ("No space
+ * left on device" in its stderr, which reaches us inside FFMPEG_FAILED), or an object store refusing for space.
  */
 export function isNoSpace(err: unknown, depth = 0): boolean {
   if (!err || typeof err !== 'object' || depth > 4) return false;
-  const e = err as { code?: unknown; message?: unknown; stderrTail?: unknown; cause?: unknown };
+  const e = err as { code?: unknown; name?: unknown; message?: unknown; stderrTail?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: unknown } };
   if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
+  if ((typeof e.name === 'string' && S3_FULL_CODES.has(e.name)) || e.$metadata?.httpStatusCode === 507) return true;
   const text = `${typeof e.message === 'string' ? e.message : ''}\n${typeof e.stderrTail === 'string' ? e.stderrTail : ''}`;
   if (/No space left on device|ENOSPC|Disk quota exceeded/.test(text)) return true;
   return isNoSpace(e.cause, depth + 1);
