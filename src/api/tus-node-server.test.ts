@@ -28,6 +28,21 @@ afterEach(async () => {
   open = undefined;
 });
 
+/**
+ * A PATCH whose body the server hands to `bodyStream`: the client to write with, and (once the server has the
+ * request) the request and its stream.
+ */
+async function patchingBodyStream(headers: Record<string, string> = {}) {
+  let seen!: (r: { req: IncomingMessage; stream: ReadableStream<Uint8Array> }) => void;
+  const arrived = new Promise<{ req: IncomingMessage; stream: ReadableStream<Uint8Array> }>((resolve) => (seen = resolve));
+  const { server, port } = await serve((req) => seen({ req, stream: bodyStream(req) }));
+  open = server;
+  const client = request({ port, host: '127.0.0.1', method: 'PATCH', headers });
+  client.on('error', () => undefined);
+  client.flushHeaders();
+  return { client, ...(await arrived) };
+}
+
 describe('bodyStream (a request body as a web stream, without copies)', () => {
   it('hands over the very chunks the request emitted, in order, and ends with the request', async () => {
     const seen: Buffer[] = [];
@@ -57,15 +72,7 @@ describe('bodyStream (a request body as a web stream, without copies)', () => {
   });
 
   it('pauses the request while the reader is behind, and resumes it on read', async () => {
-    let req!: IncomingMessage;
-    let stream!: ReadableStream<Uint8Array>;
-    const { server, port } = await serve((r) => {
-      req = r;
-      stream = bodyStream(r);
-    });
-    open = server;
-    const client = request({ port, host: '127.0.0.1', method: 'PATCH' });
-    client.on('error', () => undefined);
+    const { client, req, stream } = await patchingBodyStream();
     const total = 16 * 1024 * 1024;
     client.write(Buffer.alloc(total));
     await sleep(300);
@@ -110,15 +117,7 @@ describe('bodyStream (a request body as a web stream, without copies)', () => {
   });
 
   it('destroys the request when the stream is cancelled', async () => {
-    let req!: IncomingMessage;
-    let stream!: ReadableStream<Uint8Array>;
-    const { server, port } = await serve((r) => {
-      req = r;
-      stream = bodyStream(r);
-    });
-    open = server;
-    const client = request({ port, host: '127.0.0.1', method: 'PATCH', headers: { 'content-length': String(1024 * 1024) } });
-    client.on('error', () => undefined);
+    const { client, req, stream } = await patchingBodyStream({ 'content-length': String(1024 * 1024) });
     client.write(Buffer.alloc(1024));
     await sleep(100);
     await stream.cancel(new Error('store gave up'));
