@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { storageFullFrom } from '../src/api/tus-errors.js';
-import { isNoSpace } from '../src/runtime/no-space.js';
+import { isNoSpace, storageFullError } from '../src/runtime/no-space.js';
 import { S3Store } from './s3-store.js';
 
 /**
@@ -62,6 +62,11 @@ describe('an object store that is full', () => {
         expect(isNoSpace(err)).toBe(true);
         // Wrapped as tus wraps a failed write (its cause), as the ingest and spool paths do.
         expect(storageFullFrom({ status_code: 500, body: 'write failed', cause: err })).toMatchObject({ code: 'EVM_STORAGE_FULL', statusCode: 507 });
+        // The local disk has room: its free bytes must not be reported as the store's (only a disk's are).
+        const full = await storageFullError(err, dir);
+        expect(full).toMatchObject({ code: 'EVM_STORAGE_FULL', statusCode: 507 });
+        expect(full.message).toContain('unknown bytes free');
+        expect((await storageFullError(Object.assign(new Error('write'), { code: 'ENOSPC' }), dir)).message).toMatch(/\(\d+ bytes free/);
       }
       expect(minio.writes()).toBeGreaterThanOrEqual(2);
     } finally {

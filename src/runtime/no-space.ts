@@ -9,28 +9,39 @@ import { Errors, type EvmError } from '../errors.js';
 const S3_FULL_CODES = new Set(['XMinioStorageFull', 'XMinioAdminBucketQuotaExceeded', 'QuotaExceeded']);
 
 /**
- * A write that failed because the disk is full: ENOSPC from Node, EDQUOT (a quota), ffmpeg's own report ("No space
- * left on device" in its stderr, which reaches us inside FFMPEG_FAILED), or an object store refusing for space.
+ * Where a write failed for want of space, or null: `disk` for ENOSPC from Node, EDQUOT (a quota) or ffmpeg's own
+ * report ("No space left on device" in its stderr, which reaches us inside FFMPEG_FAILED); `object-store` for an
+ * object store refusing for space.
  */
-export function isNoSpace(err: unknown, depth = 0): boolean {
-  if (!err || typeof err !== 'object' || depth > 4) return false;
+export function noSpaceIn(err: unknown, depth = 0): 'disk' | 'object-store' | null {
+  if (!err || typeof err !== 'object' || depth > 4) return null;
   const e = err as { code?: unknown; name?: unknown; message?: unknown; stderrTail?: unknown; cause?: unknown; $metadata?: { httpStatusCode?: unknown } };
-  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return true;
-  if ((typeof e.name === 'string' && S3_FULL_CODES.has(e.name)) || e.$metadata?.httpStatusCode === 507) return true;
+  if (e.code === 'ENOSPC' || e.code === 'EDQUOT') return 'disk';
+  if ((typeof e.name === 'string' && S3_FULL_CODES.has(e.name)) || e.$metadata?.httpStatusCode === 507) return 'object-store';
   const text = `${typeof e.message === 'string' ? e.message : ''}\n${typeof e.stderrTail === 'string' ? e.stderrTail : ''}`;
-  if (/No space left on device|ENOSPC|Disk quota exceeded/.test(text)) return true;
-  return isNoSpace(e.cause, depth + 1);
+  if (/No space left on device|ENOSPC|Disk quota exceeded/.test(text)) return 'disk';
+  return noSpaceIn(e.cause, depth + 1);
+}
+
+/** A write that failed because the disk, or the object store, is full. */
+export function isNoSpace(err: unknown): boolean {
+  return noSpaceIn(err) !== null;
 }
 
 /**
- * The one condition operators act on, whatever wrote: EVM_STORAGE_FULL (507), with the free bytes of `dir` now.
+ * The one condition operators act on, whatever wrote: EVM_STORAGE_FULL (507), with the free bytes of `dir` now (of
+ * the local disk that refused; unknown when an object store did).
  * Nothing is deleted to make room; the work is retried once there is space.
  */
 export async function storageFullError(err: unknown, dir: string): Promise<EvmError> {
-  const free = await statfs(dir).then(
-    (s) => String(s.bavail * s.bsize),
-    () => 'unknown',
-  );
+  // `dir`'s free space says nothing of an object store that refused: reporting it there would mislead.
+  const free =
+    noSpaceIn(err) === 'object-store'
+      ? 'unknown'
+      : await statfs(dir).then(
+          (s) => String(s.bavail * s.bsize),
+          () => 'unknown',
+        );
   return Object.assign(new Errors.STORAGE_FULL(free, `more than ${free}`), { cause: err }) as EvmError;
 }
 
