@@ -48,13 +48,18 @@ export class SpoolWriter extends Writable {
     this.flushedTo = offset;
   }
 
+  // The caller closes the file once the stream finishes or fails: no flush may still be running on it then.
   override _final(done: (err?: Error | null) => void): void {
-    // The caller closes the file once the stream finishes: no flush may still be running on it then.
-    void (this.flushing ?? Promise.resolve()).then(() => done());
+    void this.flushed().then(() => done());
   }
 
   override _destroy(err: Error | null, done: (err?: Error | null) => void): void {
-    void (this.flushing ?? Promise.resolve()).then(() => done(err));
+    void this.flushed().then(() => done(err));
+  }
+
+  /** Settles once no write-behind flush is running (a flush never rejects: its failures are left to the store's fsync). */
+  private flushed(): Promise<void> {
+    return this.flushing ?? Promise.resolve();
   }
 
   private flushBehind(): void {
