@@ -141,7 +141,9 @@ describe('custody verification on PostgreSQL + local disk', () => {
       const seen: number[] = [];
       let run = start;
       for (let slice = 0; slice < 1000 && run.status !== 'completed'; slice++) {
-        run = await v.runSlice(start.id, { maxSeconds: 0.05, batchSize: 1000 });
+        // 5,000 events a page: still six pages and more slices than two, with fewer commits (every page's progress
+        // is saved) for a loaded machine's fsync to slow down.
+        run = await v.runSlice(start.id, { maxSeconds: 0.05, batchSize: 5000 });
         seen.push(run.chain.lastSeq);
         if (slice === 0) expect(run.status).toBe('paused');
       }
@@ -155,7 +157,9 @@ describe('custody verification on PostgreSQL + local disk', () => {
     } finally {
       await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
     }
-  });
+    // 2.6 s alone, 38 s and once past 60 s with the rest of the suite on two cores and one disk: the slices' count,
+    // not their speed, is what this test holds.
+  }, 180_000);
 
   it('searches the custody log by media, type, actor and time (auditor, admin; not officers)', async () => {
     const m = media[0]!;
