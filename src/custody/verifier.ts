@@ -67,7 +67,7 @@ export class CustodyVerifier {
     const owner = o.owner ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
     const lease = Math.ceil(o.maxSeconds) + 120;
     const started = Date.now();
-    const deadline = started + o.maxSeconds * 1000;
+    const budget = new SliceBudget(started + o.maxSeconds * 1000);
     const acquired = await this.runs.acquire(runId, owner, lease);
     if (!acquired) {
       const existing = await this.runs.findById(runId);
@@ -84,9 +84,12 @@ export class CustodyVerifier {
     };
     try {
       await save(await this.totals());
-      if (!run.chain.done) await this.chainPhase(run, deadline, o.batchSize ?? 5000, save);
-      if (run.chain.done && !run.checkpoints.done && Date.now() < deadline) await this.checkpointPhase(save);
-      if (run.checkpoints.done && !run.originals.done && Date.now() < deadline) await this.originalsPhase(run, deadline, save, () => run);
+      if (!run.chain.done) await this.chainPhase(run, budget, o.batchSize ?? 5000, save);
+      if (run.chain.done && !run.checkpoints.done && budget.open) {
+        await this.checkpointPhase(save);
+        budget.spent();
+      }
+      if (run.checkpoints.done && !run.originals.done && budget.open) await this.originalsPhase(run, budget, save, () => run);
       const done = run.chain.done && run.checkpoints.done && run.originals.done;
       const ended = await this.runs.endSlice(runId, owner, done ? 'completed' : 'paused', Date.now() - started);
       return ended ?? run;
@@ -117,14 +120,14 @@ export class CustodyVerifier {
     return new Map(rows.map((r) => [r.media_id, r.hash]));
   }
 
-  private async chainPhase(run: VerificationRun, deadline: number, batchSize: number, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+  private async chainPhase(run: VerificationRun, budget: SliceBudget, batchSize: number, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
     const custody = new CustodyRepository(this.deps.db);
     const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: await this.mediaHeads(run.chain.lastSeq) };
     // The next page is read while this one is verified: PostgreSQL and the hashing overlap.
     let next = custody.page(cursor.lastSeq, batchSize);
     let prevPage: CustodyEvent | undefined;
     try {
-      while (Date.now() < deadline) {
+      while (budget.open) {
         const batch = await next;
         if (batch.length === 0) {
           await save({ chainDone: true });
@@ -133,6 +136,7 @@ export class CustodyVerifier {
         next = custody.page(batch[batch.length - 1]!.seq, batchSize);
         // The previous page's last event goes along, so a gap at a page boundary still names its neighbour.
         await this.verifyBatch(batch, cursor, save, prevPage);
+        budget.spent();
         prevPage = batch[batch.length - 1];
       }
     } finally {
@@ -181,14 +185,13 @@ export class CustodyVerifier {
 
   private async originalsPhase(
     start: VerificationRun,
-    deadline: number,
+    budget: SliceBudget,
     save: (p: RunProgress, f?: Finding[]) => Promise<void>,
     current: () => VerificationRun,
   ) {
     const custody = new CustodyRepository(this.deps.db);
     let lastId = start.originals.lastMediaId;
-    let firstOfSlice = true;
-    while (Date.now() < deadline) {
+    while (budget.open) {
       const rows = await this.deps.db.query<MediaRow>(
         lastId
           ? 'select id, state, sha256, sm3, size_bytes, object_key from media where id > $1 order by id limit $2'
@@ -202,15 +205,15 @@ export class CustodyVerifier {
       const seals = await custody.sealEvents(rows.map((m) => m.id));
       for (const m of rows) {
         const seal = sealedDigests(seals.get(m.id) ?? []);
-        // The first original of a slice always finishes, so a file longer than the budget still gets verified.
-        const outcome = await this.rehash(m, seal.sealed, firstOfSlice ? Infinity : deadline);
+        // The first work of a slice always finishes, so an original longer than the budget still gets verified.
+        const outcome = await this.rehash(m, seal.sealed, budget.deadlineUnlessFirst);
         if (outcome === 'out-of-time') return;
-        firstOfSlice = false;
+        budget.spent();
         lastId = m.id;
         const run = current();
         const found = [...rowFindings(m, seal), ...(outcome ? [outcome] : [])];
         await save({ mediaLastId: m.id, mediaVerified: run.originals.verified + 1, bytesVerified: run.originals.bytesVerified + m.size_bytes }, found);
-        if (Date.now() >= deadline) return;
+        if (!budget.open) return;
       }
     }
   }
@@ -273,6 +276,29 @@ export class CustodyVerifier {
       return { ...base, reason: 'original-sm3-mismatch', message: `the stored original of media ${m.id} has SM3 ${got.sm3}, but ${expect.sm3} was recorded${sealedAt}` };
     }
     return null;
+  }
+}
+
+/**
+ * A slice's time budget. Its first unit of work (a page of events, the checkpoints, an original) is always granted:
+ * setting up a slice (the lease, the totals, the media heads of a long chain) can take longer than a short budget on a
+ * loaded host, and a slice that stopped there would pause without progress, and the next one likewise, for ever.
+ */
+class SliceBudget {
+  private worked = false;
+  constructor(private readonly deadline: number) {}
+
+  get open(): boolean {
+    return !this.worked || Date.now() < this.deadline;
+  }
+
+  /** When the unit now starting must stop: never for the slice's first. */
+  get deadlineUnlessFirst(): number {
+    return this.worked ? this.deadline : Infinity;
+  }
+
+  spent(): void {
+    this.worked = true;
   }
 }
 
