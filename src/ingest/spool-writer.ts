@@ -11,11 +11,13 @@ import type { ContentHasher } from './content-hasher.js';
 const BATCH_BYTES = 1024 * 1024;
 
 /**
- * Bytes written between two write-behind flushes. 128 MiB: one dock's 2 GiB went from first byte to verified
- * receipt in 11.7–11.9 s instead of 13.3–13.5 (the fsync before the receipt 2.9 → 0.3 s, receiving ~1 s slower),
- * eight docks at once unchanged; 64 MiB slowed the eight (`BENCH_ONLY=large,concurrent npm run bench:ingest`).
+ * Bytes written between two write-behind flushes. 32 MiB, alternated with 128 MiB over four pairs of
+ * `BENCH_ONLY=large,concurrent npm run bench:ingest` (2026-12-07): one dock's 2 GiB first byte → verified 5.17–5.31 s
+ * against 5.39–5.60 (the fsync before the receipt 0.02–0.04 s against 0.10–0.11), eight docks 6.10–6.43 s against
+ * 6.29–7.17, the same CPU per GB. The flush is never awaited and never runs twice at once, so a slower disk than
+ * the writer makes flushes run back to back, never the writer wait.
  */
-const FLUSH_EVERY_BYTES = 128 * 1024 * 1024;
+const FLUSH_EVERY_BYTES = 32 * 1024 * 1024;
 
 /**
  * Appends an upload's bytes to its spool file at `offset`, hashing each batch while the disk writes it: one stream
