@@ -256,7 +256,22 @@ async function main() {
         `  CustodyVerifier from PostgreSQL (as the API job and the CLI run it): chain ${(chainMs / 1000).toFixed(2)} s = ${rate(N, chainMs).toLocaleString()} events/s ${rate(N, chainMs) >= GOAL ? 'OK' : 'BELOW GOAL'}; ` +
           `whole run with checkpoints and ${MEDIA} originals ${(fullMs / 1000).toFixed(2)} s; result ${done.result}, findings ${chainFindings}`,
       );
+      // The same chain walked in slices of one second, as the API's job does a long run (each slice resumes from the
+      // saved progress): what resuming costs, beside the one-slice walk above.
+      const { run: sliced } = await verifier.startOrResume('bench', true);
+      t = performance.now();
+      let slices = 0;
+      let slicedChainMs = 0;
+      for (let r = sliced; !r.chain.done; slices++) {
+        r = await verifier.runSlice(sliced.id, { maxSeconds: 1, batchSize: PAGE });
+        if (r.chain.done) slicedChainMs = performance.now() - t;
+      }
+      console.log(
+        `  the same chain in 1 s slices: ${slices} slices, ${(slicedChainMs / 1000).toFixed(2)} s = ${rate(N, slicedChainMs).toLocaleString()} events/s ` +
+          `(${((slicedChainMs / chainMs - 1) * 100).toFixed(0)}% over one slice)`,
+      );
       result.postgres = {
+        slicedChain: { sliceSeconds: 1, slices, chainSeconds: slicedChainMs / 1000, eventsPerSec: rate(N, slicedChainMs) },
         insertSeconds: insertMs / 1000,
         insertRowsPerSec: rate(N, insertMs),
         pageVerify: { seconds: pgMs / 1000, eventsPerSec: pgRate, readShare: readMs / pgMs, meetsGoal: pgRate >= GOAL, beforeEventsPerSec: pgBeforeRate },

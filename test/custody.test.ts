@@ -161,6 +161,25 @@ describe('custody verification on PostgreSQL + local disk', () => {
     }
   }, 180_000);
 
+  it('walks with a bounded cache of media heads: room for one head, every page looks them up, the same single finding', async () => {
+    await appendBulk(h.services.db, media.map((m) => m.id), 3_000);
+    const target = (await h.services.db.query<{ n: number }>('select max(seq)::int as n from custody_events'))[0]!.n - 10;
+    const [row] = await eventRows(h.services.db, target);
+    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
+    try {
+      const v = await verifier(h);
+      const { run: start } = await v.startOrResume('test', true);
+      let run = start;
+      for (let slice = 0; slice < 100 && run.status !== 'completed'; slice++) {
+        run = await v.runSlice(start.id, { maxSeconds: 60, batchSize: 500, mediaHeadsCached: 1 });
+      }
+      expect(run.status).toBe('completed');
+      expect(run.findings).toEqual([expect.objectContaining({ kind: 'chain', seq: target, reason: 'hash-mismatch' })]);
+    } finally {
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
+    }
+  });
+
   it('searches the custody log by media, type, actor and time (auditor, admin; not officers)', async () => {
     const m = media[0]!;
     const byMedia = await call(h.baseUrl, auditor.token, 'GET', `/api/v1/custody/events?mediaId=${m.id}&type=media.viewed&limit=1000`);

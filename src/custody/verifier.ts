@@ -38,6 +38,8 @@ export interface SliceOptions {
   onProgress?: (run: VerificationRun) => void | Promise<void>;
   /** Identifies the worker holding the run (default host:pid:random). */
   owner?: string;
+  /** Media heads the chain walk keeps between pages (default 200,000, ~200 bytes each); past this it starts again. */
+  mediaHeadsCached?: number;
 }
 
 const MEDIA_PAGE = 100;
@@ -84,7 +86,7 @@ export class CustodyVerifier {
     };
     try {
       await save(await this.totals());
-      if (!run.chain.done) await this.chainPhase(run, budget, o.batchSize ?? 5000, save);
+      if (!run.chain.done) await this.chainPhase(run, budget, { batchSize: o.batchSize ?? 5000, headsCached: o.mediaHeadsCached ?? 200_000 }, save);
       if (run.chain.done && !run.checkpoints.done && budget.open) {
         await this.checkpointPhase(save);
         budget.spent();
@@ -109,20 +111,33 @@ export class CustodyVerifier {
     return { chainTotal: chain?.n ?? 0, mediaTotal: media?.n ?? 0, bytesTotal: media?.bytes ?? 0, checkpointsTotal: cps?.n ?? 0 };
   }
 
-  /** Each media's last event hash up to `seq`: the per-media half of the cursor, rebuilt when a run resumes. */
-  private async mediaHeads(seq: number): Promise<Map<string, string>> {
-    if (seq === 0) return new Map();
+  /**
+   * Fills in the per-media half of the cursor for the media of `batch` it does not hold: each one's last event
+   * hash up to the cursor, one index probe per media. It is what the walk itself would have left there (the walk
+   * records each event's stored hash, verified or not), so the map is only a cache: bounded, and empty when a
+   * slice starts, instead of every media's head rebuilt by a scan of the whole chain at each slice.
+   */
+  private async loadMediaHeads(batch: CustodyEvent[], cursor: ChainCursor, heads: { limit: number; complete: boolean }): Promise<void> {
+    if (cursor.mediaHeads.size > heads.limit) {
+      cursor.mediaHeads.clear();
+      heads.complete = false;
+    }
+    // Walked from the first event with nothing dropped: a media not in the map has no earlier event.
+    if (heads.complete) return;
+    const missing = [...new Set(batch.flatMap((e) => (e.mediaId && !cursor.mediaHeads.has(e.mediaId) ? [e.mediaId] : [])))];
+    if (missing.length === 0) return;
     const rows = await this.deps.db.query<{ media_id: string; hash: string }>(
-      `select distinct on (media_id) media_id, hash from custody_events
-        where media_id is not null and seq <= $1 order by media_id, seq desc`,
-      [seq],
+      `select m.id as media_id, h.hash from unnest($1::uuid[]) as m(id)
+         cross join lateral (select hash from custody_events e where e.media_id = m.id and e.seq <= $2 order by e.seq desc limit 1) h`,
+      [missing, cursor.lastSeq],
     );
-    return new Map(rows.map((r) => [r.media_id, r.hash]));
+    for (const row of rows) cursor.mediaHeads.set(row.media_id, row.hash);
   }
 
-  private async chainPhase(run: VerificationRun, budget: SliceBudget, batchSize: number, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
+  private async chainPhase(run: VerificationRun, budget: SliceBudget, { batchSize, headsCached }: { batchSize: number; headsCached: number }, save: (p: RunProgress, f?: Finding[]) => Promise<void>) {
     const custody = new CustodyRepository(this.deps.db);
-    const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: await this.mediaHeads(run.chain.lastSeq) };
+    const cursor: ChainCursor = { lastSeq: run.chain.lastSeq, lastHash: run.chain.lastHash, mediaHeads: new Map() };
+    const heads = { limit: headsCached, complete: cursor.lastSeq === 0 };
     // The next page is read while this one is verified: PostgreSQL and the hashing overlap.
     let next = custody.page(cursor.lastSeq, batchSize);
     let prevPage: CustodyEvent | undefined;
@@ -134,6 +149,7 @@ export class CustodyVerifier {
           return;
         }
         next = custody.page(batch[batch.length - 1]!.seq, batchSize);
+        await this.loadMediaHeads(batch, cursor, heads);
         // The previous page's last event goes along, so a gap at a page boundary still names its neighbour.
         await this.verifyBatch(batch, cursor, save, prevPage);
         budget.spent();
