@@ -68,6 +68,31 @@ describe('PGlite in its own process', () => {
     expect((await db.query<{ id: number }>('select id from t where id in (2, 3, 4) order by id')).map((r) => r.id)).toEqual([2, 4]);
   });
 
+  it('refuses a second process on the same directory, saying why, and leaves the first untouched', async () => {
+    const started = Date.now();
+    await expect(openPglite(path.join(dir, 'db'))).rejects.toThrow(/embedded database in .*db is in use by another process/);
+    // Refused at once (flock --nonblock), not after a timeout.
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await db.query<{ n: number }>('select count(*)::int as n from t'))[0]!.n).toBeGreaterThan(0);
+  });
+
+  it('lets the next process in as soon as the holder ends: closed, or SIGKILLed (no stale lock)', async () => {
+    const other = path.join(dir, 'other');
+    const first = await openPglite(other);
+    await first.exec('create table kept (id int)');
+    await first.close();
+    const second = (await openPglite(other)) as Db & { pid: number };
+    expect(await second.query('select * from kept')).toEqual([]);
+    process.kill(second.pid, 'SIGKILL');
+    for (let i = 0; i < 100 && isAlive(second.pid); i++) await sleep(50);
+    const third = await openPglite(other);
+    try {
+      expect(await third.query('select * from kept')).toEqual([]);
+    } finally {
+      await third.close();
+    }
+  }, 60_000);
+
   it('goes away with its parent, also when the parent is SIGKILLed', async () => {
     const script = `
       const { openPglite } = await import(${JSON.stringify(path.resolve('src/db/pglite.ts'))});

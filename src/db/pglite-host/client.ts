@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import path from 'node:path';
 import { locateSourceFile } from '../../runtime/source-file.js';
 import type { Db, Sql } from '../db.js';
+import { dataDirInUse, LOCKED_EXIT_CODE, lockedCommand } from '../pglite-lock.js';
 
 const RELATIVE = path.join('src', 'db', 'pglite-host', 'host.mjs');
 
@@ -17,7 +18,9 @@ type Reply = { id: number; value?: unknown; error?: Record<string, unknown> & { 
  */
 export async function openPgliteHost(dataDir: string, postgresqlConf: string): Promise<Db & { readonly pid: number }> {
   const script = await locateSourceFile(import.meta.url, RELATIVE);
-  const child = fork(script, [dataDir, postgresqlConf], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv: [] });
+  // Under flock(1), exec'd: this child holds DATA_DIR's database lock for as long as it lives (src/db/pglite-lock.ts).
+  const [execPath, execArgv] = lockedCommand(dataDir, process.execPath, []);
+  const child = fork(script, [dataDir, postgresqlConf], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execPath, execArgv });
   let ended: Error | null = null;
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   let nextId = 1;
@@ -47,7 +50,8 @@ export async function openPgliteHost(dataDir: string, postgresqlConf: string): P
         resolve();
       }
     };
-    const onExit = (code: number | null) => reject(new Error(`embedded database (PGlite) for ${dataDir} failed to start (exit ${code})`));
+    const onExit = (code: number | null) =>
+      reject(code === LOCKED_EXIT_CODE ? dataDirInUse(dataDir) : new Error(`embedded database (PGlite) for ${dataDir} failed to start (exit ${code})`));
     child.on('message', onMessage);
     child.once('exit', onExit);
   });

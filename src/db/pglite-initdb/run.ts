@@ -3,6 +3,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { locateSourceFile } from '../../runtime/source-file.js';
+import { dataDirInUse, LOCKED_EXIT_CODE, lockedCommand } from '../pglite-lock.js';
 
 const RELATIVE = path.join('src', 'db', 'pglite-initdb', 'initdb.mjs');
 
@@ -21,12 +22,15 @@ export async function hasCluster(dataDir: string): Promise<boolean> {
  */
 export async function initdbOutOfProcess(dataDir: string, postgresqlConf: string): Promise<number> {
   const script = await locateSourceFile(import.meta.url, RELATIVE);
-  const child = promisify(execFile)(process.execPath, [script, dataDir, postgresqlConf], { timeout: 120_000, maxBuffer: 1024 * 1024 });
+  // Under the same lock as the database process: two first boots at once must not both run initdb in one directory.
+  const [cmd, args] = lockedCommand(dataDir, process.execPath, [script, dataDir, postgresqlConf]);
+  const child = promisify(execFile)(cmd, args, { timeout: 120_000, maxBuffer: 1024 * 1024 });
   const pid = child.child.pid ?? 0;
   try {
     await child;
   } catch (err) {
-    const e = err as Error & { stderr?: string };
+    const e = err as Error & { stderr?: string; code?: unknown };
+    if (e.code === LOCKED_EXIT_CODE) throw dataDirInUse(dataDir);
     throw new Error(`PGlite initdb for ${dataDir} failed: ${e.stderr?.trim() || e.message}`);
   }
   return pid;
