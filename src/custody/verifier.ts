@@ -297,8 +297,8 @@ export class CustodyVerifier {
 
 /**
  * A slice's time budget. Its first unit of work (a page of events, the checkpoints, an original) is always granted:
- * setting up a slice (the lease, the totals, the media heads of a long chain) can take longer than a short budget on a
- * loaded host, and a slice that stopped there would pause without progress, and the next one likewise, for ever.
+ * setting up a slice (the lease, the totals, the first page's read) can take longer than a short budget on a loaded
+ * host, and a slice that stopped there would pause without progress, and the next one likewise, for ever.
  */
 class SliceBudget {
   private worked = false;
