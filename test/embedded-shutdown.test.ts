@@ -24,14 +24,15 @@ async function gone(pid: number, withinMs: number): Promise<boolean> {
   return !isAlive(pid);
 }
 
-async function startEmbedded(): Promise<{ svc: ServiceProcess; redisPid: number }> {
+async function startEmbedded(): Promise<{ svc: ServiceProcess; redisPid: number; dataDir: string; port: number }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'evm-shutdown-'));
   cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+  const port = await freePort();
   const svc = spawnService(
     'src/main.ts',
     {
       DATA_DIR: dataDir,
-      PORT: String(await freePort()),
+      PORT: String(port),
       HOST: '127.0.0.1',
       ADMIN_TOKEN: `admin-${randomBytes(12).toString('hex')}`,
       STORAGE_MIN_FREE_BYTES: '0',
@@ -49,7 +50,7 @@ async function startEmbedded(): Promise<{ svc: ServiceProcess; redisPid: number 
   const redisPid = Number((await readFile(path.join(dataDir, 'redis', 'redis.pid'), 'utf8')).trim());
   expect(isAlive(redisPid)).toBe(true);
   cleanups.push(async () => isAlive(redisPid) && process.kill(redisPid, 'SIGKILL'));
-  return { svc, redisPid };
+  return { svc, redisPid, dataDir, port };
 }
 
 describe('the embedded service and its private Redis', () => {
@@ -63,6 +64,27 @@ describe('the embedded service and its private Redis', () => {
     expect(code).toBe(0);
     expect(await gone(redisPid, 5_000)).toBe(true);
     expect(svc.lines.some((l) => /graceful shutdown did not finish/.test(l))).toBe(false);
+  }, 120_000);
+
+  it('a second instance on the same DATA_DIR is refused at start, and the first keeps serving with its Redis', async () => {
+    const { port, dataDir, redisPid } = await startEmbedded();
+    const second = spawnService('src/main.ts', {
+      DATA_DIR: dataDir,
+      PORT: String(await freePort()),
+      HOST: '127.0.0.1',
+      ADMIN_TOKEN: `admin-${randomBytes(12).toString('hex')}`,
+      STORAGE_MIN_FREE_BYTES: '0',
+      DEMO_DOCK: 'false',
+    });
+    cleanups.push(() => second.stop('SIGKILL'));
+    const code = await new Promise<number | null>((r) => (second.exited() ? r(second.child.exitCode) : second.child.once('exit', (c) => r(c))));
+    expect(code).toBe(1);
+    expect(second.lines.join('\n')).toMatch(/embedded database in .* is in use by another process/);
+    expect(second.lines.some((l) => /Evidence media service ready/.test(l))).toBe(false);
+    // The refused instance reused the first one's Redis and must not have stopped it on its way out.
+    expect(isAlive(redisPid)).toBe(true);
+    const ready = await fetch(`http://127.0.0.1:${port}/readyz`);
+    expect(ready.status).toBe(200);
   }, 120_000);
 
   it('a SIGKILLed service takes its private Redis with it', async () => {
