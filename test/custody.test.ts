@@ -50,6 +50,19 @@ describe('custody verification on PostgreSQL + local disk', () => {
   });
   afterAll(async () => h?.stop());
 
+  /** Appends `events` events, alters the one `fromEnd` before the last as an insider would, runs `fn`, puts it back. */
+  async function withAlteredEvent(events: number, fromEnd: number, fn: (target: number) => Promise<void>) {
+    await appendBulk(h.services.db, media.map((m) => m.id), events);
+    const target = (await h.services.db.query<{ n: number }>('select max(seq)::int as n from custody_events'))[0]!.n - fromEnd;
+    const [row] = await eventRows(h.services.db, target);
+    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
+    try {
+      await fn(target);
+    } finally {
+      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
+    }
+  }
+
   it('verifies a clean store through the API (a BullMQ job): chain, checkpoints, originals, with progress', async () => {
     const refused = await call(h.baseUrl, officer.token, 'POST', '/api/v1/custody/verifications', {});
     expect(refused.status).toBe(403);
@@ -131,11 +144,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
   });
 
   it('is resumable and time-boxed: slices pause cleanly, persist progress, and the next continues to the end', async () => {
-    await appendBulk(h.services.db, media.map((m) => m.id), 30_000);
-    const target = (await h.services.db.query<{ n: number }>('select max(seq)::int as n from custody_events'))[0]!.n - 100;
-    const [row] = await eventRows(h.services.db, target);
-    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
-    try {
+    await withAlteredEvent(30_000, 100, async (target) => {
       const v = await verifier(h);
       const { run: start } = await v.startOrResume('test', true);
       const seen: number[] = [];
@@ -156,17 +165,11 @@ describe('custody verification on PostgreSQL + local disk', () => {
       expect(run.findings).toEqual([expect.objectContaining({ kind: 'chain', seq: target, reason: 'hash-mismatch' })]);
       // A run already completed is not worked again.
       expect((await v.runSlice(start.id, { maxSeconds: 1 })).slices).toBe(run.slices);
-    } finally {
-      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
-    }
+    });
   }, 180_000);
 
   it('walks with a bounded cache of media heads: room for one head, every page looks them up, the same single finding', async () => {
-    await appendBulk(h.services.db, media.map((m) => m.id), 3_000);
-    const target = (await h.services.db.query<{ n: number }>('select max(seq)::int as n from custody_events'))[0]!.n - 10;
-    const [row] = await eventRows(h.services.db, target);
-    await tamper(h.superDb(), (tx) => tx.query(`update custody_events set actor = 'user:mallory' where seq = $1`, [target]).then(() => undefined));
-    try {
+    await withAlteredEvent(3_000, 10, async (target) => {
       const v = await verifier(h);
       const { run: start } = await v.startOrResume('test', true);
       let run = start;
@@ -175,9 +178,7 @@ describe('custody verification on PostgreSQL + local disk', () => {
       }
       expect(run.status).toBe('completed');
       expect(run.findings).toEqual([expect.objectContaining({ kind: 'chain', seq: target, reason: 'hash-mismatch' })]);
-    } finally {
-      await tamper(h.superDb(), (tx) => restoreRows(tx, [row!]));
-    }
+    });
   });
 
   it('searches the custody log by media, type, actor and time (auditor, admin; not officers)', async () => {

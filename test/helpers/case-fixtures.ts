@@ -60,33 +60,37 @@ export async function insertVerifiedMedia(
   m: { officerId?: string | null; recordedAt?: string | null; recordedEnd?: string | null; caseNumber?: string | null; durationSec?: number },
 ): Promise<string> {
   const sha = randomBytes(32).toString('hex');
-  const repo = new MediaRepository(h.services.db);
-  const { media } = await repo.insertOrGetExisting({
-    id: randomUUID(),
-    sha256: sha,
-    sizeBytes: 1000,
-    objectKey: `originals/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`,
-    uploadedBy: deviceId,
-    declared: {
+  // One transaction: the pipeline's reconciler and the link job never see the row half made (stored, or verified
+  // with its auto-link still owed), which once let the link job link it before a test's own manual link (409).
+  return h.services.db.transaction(async (tx) => {
+    const repo = new MediaRepository(tx);
+    const { media } = await repo.insertOrGetExisting({
+      id: randomUUID(),
       sha256: sha,
-      sm3: null,
-      filename: `${m.officerId ?? 'x'}-${sha.slice(0, 8)}.mp4`,
-      originalFilename: null,
-      deviceSerial: 'BWC-TEST',
-      officerId: m.officerId ?? null,
-      recordedAt: m.recordedAt ? new Date(m.recordedAt).toISOString() : null,
-      recordedEnd: m.recordedEnd ? new Date(m.recordedEnd).toISOString() : null,
-      flags: [],
-      caseNumber: m.caseNumber ?? null,
-      vendor: {},
-    },
-    rejected: null,
+      sizeBytes: 1000,
+      objectKey: `originals/${sha.slice(0, 2)}/${sha.slice(2, 4)}/${sha}`,
+      uploadedBy: deviceId,
+      declared: {
+        sha256: sha,
+        sm3: null,
+        filename: `${m.officerId ?? 'x'}-${sha.slice(0, 8)}.mp4`,
+        originalFilename: null,
+        deviceSerial: 'BWC-TEST',
+        officerId: m.officerId ?? null,
+        recordedAt: m.recordedAt ? new Date(m.recordedAt).toISOString() : null,
+        recordedEnd: m.recordedEnd ? new Date(m.recordedEnd).toISOString() : null,
+        flags: [],
+        caseNumber: m.caseNumber ?? null,
+        vendor: {},
+      },
+      rejected: null,
+    });
+    await repo.markVerified(media.id, null);
+    // 'ready' keeps the pipeline's reconciler away from a row that has no bytes (it pushes on only pending states),
+    // and a set auto_link_checked_at keeps the link job away: tests run the matcher themselves, deterministically.
+    await tx.query(`update media set state = 'ready', duration_sec = $2, auto_link_checked_at = now() where id = $1`, [media.id, m.durationSec ?? null]);
+    return media.id;
   });
-  await repo.markVerified(media.id, null);
-  // 'ready' keeps the pipeline's reconciler away from a row that has no bytes (it pushes on only pending states),
-  // and a set auto_link_checked_at keeps the link job away: tests run the matcher themselves, deterministically.
-  await h.services.db.query(`update media set state = 'ready', duration_sec = $2, auto_link_checked_at = now() where id = $1`, [media.id, m.durationSec ?? null]);
-  return media.id;
 }
 
 /** Polls `fn` until it returns a truthy value or the time runs out. */
