@@ -80,6 +80,8 @@ describe('the embedded service and its private Redis', () => {
     const code = await new Promise<number | null>((r) => (second.exited() ? r(second.child.exitCode) : second.child.once('exit', (c) => r(c))));
     expect(code).toBe(1);
     expect(second.lines.join('\n')).toMatch(/embedded database in .* is in use by another process/);
+    // Chinese first for the operator who reads it.
+    expect(second.lines.join('\n')).toMatch(/内置数据库（.*）正被另一个进程使用[\s\S]*embedded database in/);
     expect(second.lines.some((l) => /Evidence media service ready/.test(l))).toBe(false);
     // The refused instance reused the first one's Redis and must not have stopped it on its way out.
     expect(isAlive(redisPid)).toBe(true);

@@ -19,13 +19,16 @@ export function lockedCommand(dataDir: string, command: string, args: string[]):
   return [FLOCK, ['--exclusive', '--nonblock', '--conflict-exit-code', String(LOCKED_EXIT_CODE), '--no-fork', lockFileOf(dataDir), command, ...args]];
 }
 
-export function lockFileOf(dataDir: string): string {
+function lockFileOf(dataDir: string): string {
   return `${path.resolve(dataDir)}.lock`;
 }
 
 export function dataDirInUse(dataDir: string): ConfigError {
+  const dir = path.resolve(dataDir);
+  // An operator reads it at start-up: Chinese first, then English.
   return new ConfigError(
-    `the embedded database in ${path.resolve(dataDir)} is in use by another process (another instance of this service, or a tool run on the same DATA_DIR): ` +
+    `内置数据库（${dir}）正被另一个进程使用（本服务的另一个实例，或在同一 DATA_DIR 上运行的工具）：请先停止它，或为本实例另设 DATA_DIR。\n` +
+      `the embedded database in ${dir} is in use by another process (another instance of this service, or a tool run on the same DATA_DIR): ` +
       'stop it first, or give this one a DATA_DIR of its own',
   );
 }
